@@ -1,0 +1,1 @@
+// LedgeCore: types shared by node and coordinator.

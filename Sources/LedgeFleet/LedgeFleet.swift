@@ -1,0 +1,1 @@
+// LedgeFleet: the coordinator (registry, artifacts, rollouts).

@@ -1,0 +1,1 @@
+// LedgeML: TFLite int8 model reader, planner and kernels.

@@ -1,0 +1,1 @@
+// LedgeMQTT: MQTT client over libmosquitto.

@@ -1,0 +1,1 @@
+// LedgeNode: the node runtime.

@@ -1,0 +1,1 @@
+// LedgeStore: SQLite connection, statements, migrations, outbox and KV tables.

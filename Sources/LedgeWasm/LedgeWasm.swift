@@ -1,0 +1,1 @@
+// LedgeWasm: WebAssembly 2.0 decoder, validator, translator and interpreter (no dependencies).

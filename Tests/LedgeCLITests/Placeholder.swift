@@ -1,0 +1,2 @@
+// LedgeCLITests: placeholder until the module has tests.
+import Testing

@@ -1,0 +1,2 @@
+// LedgeCoreTests: placeholder until the module has tests.
+import Testing

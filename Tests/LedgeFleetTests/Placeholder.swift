@@ -1,0 +1,2 @@
+// LedgeFleetTests: placeholder until the module has tests.
+import Testing

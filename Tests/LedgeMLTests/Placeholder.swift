@@ -1,0 +1,2 @@
+// LedgeMLTests: placeholder until the module has tests.
+import Testing

@@ -1,0 +1,2 @@
+// LedgeMQTTTests: placeholder until the module has tests.
+import Testing

@@ -1,0 +1,2 @@
+// LedgeNodeTests: placeholder until the module has tests.
+import Testing

@@ -1,0 +1,2 @@
+// LedgeStoreTests: placeholder until the module has tests.
+import Testing

@@ -1,0 +1,2 @@
+// LedgeWasmTests: placeholder until the module has tests.
+import Testing
