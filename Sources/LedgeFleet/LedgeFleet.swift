@@ -1,1 +1,0 @@
-// LedgeFleet: the coordinator (registry, artifacts, rollouts).

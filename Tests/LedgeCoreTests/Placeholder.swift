@@ -1,2 +1,0 @@
-// LedgeCoreTests: placeholder until the module has tests.
-import Testing

@@ -1,2 +1,0 @@
-// LedgeFleetTests: placeholder until the module has tests.
-import Testing
