@@ -138,7 +138,10 @@ public struct SpecScript: Sendable {
             }
             c.action = SpecAction(kind: k, module: a["module"]?.stringValue, field: field, args: args)
         }
-        for v in j["expected"]?.arrayValue ?? [] { c.expected.append(try expected(v, line: line)) }
+        // Only assert_return carries expected values; other commands list the result types alone.
+        if kind == .assertReturn {
+            for v in j["expected"]?.arrayValue ?? [] { c.expected.append(try expected(v, line: line)) }
+        }
         return c
     }
 
@@ -154,7 +157,7 @@ public struct SpecScript: Sendable {
             guard let text else { throw SpecScriptError(line: line, message: "\(type) value missing") }
             if let u = T(text) { return u }
             // Some writers use signed decimal; accept it as two's complement.
-            if let s = Int64(text), s < 0, s >= -(Int64(1) << (T.bitWidth - 1)) { return T(truncatingIfNeeded: s) }
+            if let s = Int64(text), s < 0, s >= Int64.min >> (64 - T.bitWidth) { return T(truncatingIfNeeded: s) }
             throw SpecScriptError(line: line, message: "bad \(type) value '\(text)'")
         }
         switch type {
