@@ -10,6 +10,7 @@ struct ValidationContext {
     var globals: [GlobalType]
     var elementTypes: [ValueType]
     var dataCount: UInt32?
+    var dataSegments: Int
     var declaredRefs: Set<UInt32>
 }
 
@@ -533,6 +534,15 @@ struct FunctionCompiler {
         }
     }
 
+    mutating func checkDataSegment(_ seg: UInt32, at: Int) throws(WasmError) {
+        usesDataCount = true
+        guard let dc = ctx.dataCount else {
+            if ctx.dataSegments > 0 { throw r.malformed("data count section required", at: at) }
+            throw invalid("unknown data segment \(seg)", at: at)
+        }
+        guard seg < dc else { throw invalid("unknown data segment \(seg)", at: at) }
+    }
+
     mutating func prefixed(at: Int) throws(WasmError) {
         let sub = try r.u32()
         switch sub {
@@ -551,16 +561,12 @@ struct FunctionCompiler {
             let zat = r.pos
             guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: zat) }
             guard ctx.memoryCount > 0 else { throw invalid("unknown memory 0", at: at) }
-            guard let dc = ctx.dataCount else { throw r.malformed("data count section required", at: at) }
-            guard seg < dc else { throw invalid("unknown data segment \(seg)", at: at) }
-            usesDataCount = true
+            try checkDataSegment(seg, at: at)
             try pop([.i32, .i32, .i32])
             emit(Instruction(.memoryInit, a: top, b: Int32(seg)))
         case 9:
             let seg = try r.u32()
-            guard let dc = ctx.dataCount else { throw r.malformed("data count section required", at: at) }
-            guard seg < dc else { throw invalid("unknown data segment \(seg)", at: at) }
-            usesDataCount = true
+            try checkDataSegment(seg, at: at)
             emit(Instruction(.dataDrop, b: Int32(seg)))
         case 10:
             let z1at = r.pos

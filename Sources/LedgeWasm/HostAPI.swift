@@ -19,8 +19,9 @@ public struct HostCall {
     let results: UnsafeMutablePointer<UInt64>
     let type: FunctionType
     let memoryInstance: MemoryInstance?
-    /// The instance whose code made the call (nil when invoked directly by the host).
-    public let instance: Instance?
+    let state: InstanceState?
+    /// The instance whose code made the call (nil when invoked directly by the host or while starting).
+    public var instance: Instance? { state?.handle }
 
     @inline(__always) func arg(_ i: Int) -> UInt64 { i >= 0 && i < type.params.count ? args[i] : 0 }
 
@@ -95,24 +96,26 @@ public struct Memory {
 
 /// Values offered to a module at instantiation, by module and field name.
 public struct Imports {
-    var entries: [String: [String: ExternalValue]] = [:]
+    var entries: [NameKey: [NameKey: ExternalValue]] = [:]
+    var keep: [Instance] = []
 
     public init() {}
 
     public mutating func define(module: String, name: String, _ function: HostFunction) {
-        entries[module, default: [:]][name] = .function(FunctionRef(function: FunctionInstance(host: function)))
+        entries[NameKey(module), default: [:]][NameKey(name)] = .function(FunctionRef(function: FunctionInstance(host: function)))
     }
 
     public mutating func define(module: String, name: String, _ external: ExternalValue) {
-        entries[module, default: [:]][name] = external
+        entries[NameKey(module), default: [:]][NameKey(name)] = external
     }
 
     /// Makes all exports of `instance` importable under `moduleName`.
     public mutating func register(_ instance: Instance, as moduleName: String) {
+        keep.append(instance)
         for e in instance.module.exports {
-            if let v = instance.export(named: e.name) { entries[moduleName, default: [:]][e.name] = v }
+            if let v = instance.export(named: e.name) { entries[NameKey(moduleName), default: [:]][NameKey(e.name)] = v }
         }
     }
 
-    public func lookup(module: String, name: String) -> ExternalValue? { entries[module]?[name] }
+    public func lookup(module: String, name: String) -> ExternalValue? { entries[NameKey(module)]?[NameKey(name)] }
 }

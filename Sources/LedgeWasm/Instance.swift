@@ -6,8 +6,11 @@ public struct ExportedFunction: @unchecked Sendable {
     public var type: FunctionType { function.type }
 }
 
-public final class Instance {
-    public let module: Module
+/// The state of an instance. Its own functions point back at it (a cycle the `Instance` handle breaks
+/// when it goes away and nothing else holds those functions).
+final class InstanceState {
+    let module: Module
+    weak var handle: Instance?
     var functions: [FunctionInstance] = []
     var tables: [TableInstance] = []
     var memories: [MemoryInstance] = []
@@ -23,7 +26,7 @@ public final class Instance {
     var stack: ExecutionStack?
     var fuelUsed: UInt64 = 0
 
-    public var limits: Limits {
+    var limits: Limits {
         get { limitsStorage }
         set {
             limitsStorage = newValue
@@ -31,7 +34,7 @@ public final class Instance {
         }
     }
 
-    public init(module: Module, imports: Imports, limits: Limits = Limits()) throws {
+    init(module: Module, imports: Imports, limits: Limits) throws {
         self.module = module
         self.limitsStorage = limits
         let info = module.info
@@ -48,7 +51,6 @@ public final class Instance {
             switch (imp.type, v) {
             case (.function(let t), .function(let f)):
                 guard f.function.type == t else { throw mismatch }
-                if let owner = f.function.owner { keepAlive.append(owner) }
                 functions.append(f.function)
             case (.table(let t), .table(let table)):
                 guard table.type.element == t.element, Self.limitsMatch(table.size, table.type.max, t.min, t.max) else { throw mismatch }
@@ -150,10 +152,29 @@ public final class Instance {
         }
     }
 
-    // MARK: public API
+    /// Breaks the cycle between this state and its own functions when nothing outside holds them.
+    func releaseIfUnshared() {
+        let imported = module.info.importedFunctionTypes.count
+        let ownTables = tables.count - module.info.tables.count
+        let ownGlobals = globals.count - module.info.globals.count
+        for k in ownTables..<tables.count where !isKnownUniquelyReferenced(&tables[k]) { return }
+        for k in ownGlobals..<globals.count where !isKnownUniquelyReferenced(&globals[k]) { return }
+        let savedTables = tables[ownTables...].map { $0.keep }
+        let savedGlobals = globals[ownGlobals...].map { $0.keep }
+        for t in tables[ownTables...] { t.keep = [] }
+        for g in globals[ownGlobals...] { g.keep = nil }
+        for k in imported..<functions.count where !isKnownUniquelyReferenced(&functions[k]) {
+            for (j, t) in tables[ownTables...].enumerated() { t.keep = savedTables[j] }
+            for (j, g) in globals[ownGlobals...].enumerated() { g.keep = savedGlobals[j] }
+            return
+        }
+        functions.removeAll()
+    }
 
-    public func export(named name: String) -> ExternalValue? {
-        guard let e = module.exports.first(where: { $0.name == name }) else { return nil }
+    // MARK: API used by the public handle
+
+    func export(named name: String) -> ExternalValue? {
+        guard let e = module.exports.first(where: { $0.name.utf8.elementsEqual(name.utf8) }) else { return nil }
         let i = Int(e.index)
         switch e.kind {
         case .function: return .function(FunctionRef(function: functions[i]))
@@ -163,41 +184,39 @@ public final class Instance {
         }
     }
 
-    public func function(named name: String) -> ExportedFunction? {
+    func function(named name: String) -> ExportedFunction? {
         guard case .function(let f)? = export(named: name) else { return nil }
         return ExportedFunction(function: f.function)
     }
 
-    public func exportedGlobal(named name: String) -> GlobalInstance? {
+    func exportedGlobal(named name: String) -> GlobalInstance? {
         guard case .global(let g)? = export(named: name) else { return nil }
         return g
     }
 
-    public func exportedTable(named name: String) -> TableInstance? {
+    func exportedTable(named name: String) -> TableInstance? {
         guard case .table(let t)? = export(named: name) else { return nil }
         return t
     }
 
-    public func exportedMemory(named name: String) -> MemoryInstance? {
+    func exportedMemory(named name: String) -> MemoryInstance? {
         guard case .memory(let m)? = export(named: name) else { return nil }
         return m
     }
 
-    /// Memory 0, for the host between calls.
-    public var memory: Memory? { memories.first.map { Memory(instance: $0) } }
-    public var memoryPages: UInt32 { memories.first?.pages ?? 0 }
-    public var peakMemoryPages: UInt32 { memories.first?.peakPages ?? 0 }
-    /// Fuel used since the last invocation started.
-    public var fuelConsumed: UInt64 { fuelUsed }
+    var memory: Memory? { memories.first.map { Memory(instance: $0) } }
+    var memoryPages: UInt32 { memories.first?.pages ?? 0 }
+    var peakMemoryPages: UInt32 { memories.first?.peakPages ?? 0 }
+    var fuelConsumed: UInt64 { fuelUsed }
 
-    public func invoke(_ name: String, _ args: [Value]) throws -> [Value] {
+    func invoke(_ name: String, _ args: [Value]) throws -> [Value] {
         guard let f = function(named: name) else {
             throw WasmError(kind: .unlinkable, message: "no exported function named \"\(name)\"")
         }
         return try invoke(f, args)
     }
 
-    public func invoke(_ function: ExportedFunction, _ args: [Value]) throws(Trap) -> [Value] {
+    func invoke(_ function: ExportedFunction, _ args: [Value]) throws(Trap) -> [Value] {
         let t = function.function.type
         guard args.count == t.params.count, zip(args, t.params).allSatisfy({ $0.type == $1 }) else {
             throw Trap(.host("argument mismatch: expected \(t.params), got \(args.map { $0.type })"))
@@ -205,16 +224,16 @@ public final class Instance {
         return try execute(function.function, args)
     }
 
-    public func invokeI32(_ function: ExportedFunction) throws(Trap) -> UInt32 {
+    func invokeI32(_ function: ExportedFunction) throws(Trap) -> UInt32 {
         try executeI32(function.function, 0, 0, 0, 0, count: 0)
     }
-    public func invokeI32(_ function: ExportedFunction, _ a: UInt32) throws(Trap) -> UInt32 {
+    func invokeI32(_ function: ExportedFunction, _ a: UInt32) throws(Trap) -> UInt32 {
         try executeI32(function.function, a, 0, 0, 0, count: 1)
     }
-    public func invokeI32(_ function: ExportedFunction, _ a: UInt32, _ b: UInt32) throws(Trap) -> UInt32 {
+    func invokeI32(_ function: ExportedFunction, _ a: UInt32, _ b: UInt32) throws(Trap) -> UInt32 {
         try executeI32(function.function, a, b, 0, 0, count: 2)
     }
-    public func invokeI32(_ function: ExportedFunction, _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32) throws(Trap) -> UInt32 {
+    func invokeI32(_ function: ExportedFunction, _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32) throws(Trap) -> UInt32 {
         try executeI32(function.function, a, b, c, d, count: 4)
     }
 
@@ -244,6 +263,52 @@ public final class Instance {
     }
 }
 
+/// An instance of a module. Used by one thread at a time.
+public final class Instance {
+    let state: InstanceState
+    public var module: Module { state.module }
+
+    /// Links `imports`, allocates memories, tables and globals, applies segments and runs the start function.
+    /// Throws `WasmError` (.unlinkable / .uninstantiable) or `Trap` (segment out of bounds, start function).
+    public init(module: Module, imports: Imports, limits: Limits = Limits()) throws {
+        state = try InstanceState(module: module, imports: imports, limits: limits)
+        state.handle = self
+    }
+
+    deinit { state.releaseIfUnshared() }
+
+    /// May be changed between invocations.
+    public var limits: Limits {
+        get { state.limits }
+        set { state.limits = newValue }
+    }
+
+    public func export(named name: String) -> ExternalValue? { state.export(named: name) }
+    public func function(named name: String) -> ExportedFunction? { state.function(named: name) }
+    public func exportedGlobal(named name: String) -> GlobalInstance? { state.exportedGlobal(named: name) }
+    public func exportedTable(named name: String) -> TableInstance? { state.exportedTable(named: name) }
+    public func exportedMemory(named name: String) -> MemoryInstance? { state.exportedMemory(named: name) }
+
+    /// Memory 0, for the host between calls (e.g. to write an event).
+    public var memory: Memory? { state.memory }
+    public var memoryPages: UInt32 { state.memoryPages }
+    public var peakMemoryPages: UInt32 { state.peakMemoryPages }
+    /// Fuel used by the last invocation (so far, while it runs).
+    public var fuelConsumed: UInt64 { state.fuelUsed }
+
+    /// Throws `Trap`, or `WasmError` if there is no such exported function.
+    public func invoke(_ name: String, _ args: [Value]) throws -> [Value] { try state.invoke(name, args) }
+    public func invoke(_ function: ExportedFunction, _ args: [Value]) throws(Trap) -> [Value] { try state.invoke(function, args) }
+
+    /// Allocation-free calls for functions taking i32 arguments and returning at most one i32 (0 if none).
+    public func invokeI32(_ function: ExportedFunction) throws(Trap) -> UInt32 { try state.invokeI32(function) }
+    public func invokeI32(_ function: ExportedFunction, _ a: UInt32) throws(Trap) -> UInt32 { try state.invokeI32(function, a) }
+    public func invokeI32(_ function: ExportedFunction, _ a: UInt32, _ b: UInt32) throws(Trap) -> UInt32 { try state.invokeI32(function, a, b) }
+    public func invokeI32(_ function: ExportedFunction, _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32) throws(Trap) -> UInt32 {
+        try state.invokeI32(function, a, b, c, d)
+    }
+}
+
 /// The slot stack and frame stack of executions started on an instance (allocated once, lazily;
 /// untouched pages cost no memory).
 final class ExecutionStack {
@@ -267,5 +332,5 @@ final class ExecutionStack {
 struct CallFrame {
     var returnPC: Int
     var fp: UnsafeMutablePointer<UInt64>
-    var instance: Unmanaged<Instance>
+    var instance: Unmanaged<InstanceState>
 }

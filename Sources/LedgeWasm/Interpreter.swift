@@ -43,7 +43,7 @@ struct FuelMeter {
     mutating func finish(_ counter: Int64) { used &+= UInt64(given &- counter); given = counter }
 }
 
-extension Instance {
+extension InstanceState {
     /// Runs `f` with its arguments in `stack.slots[0...]`; results are left in `stack.slots[0...]`.
     func run(_ f: FunctionInstance, stack outer: ExecutionStack) throws(Trap) {
         var s = outer
@@ -70,13 +70,13 @@ extension Instance {
         }
     }
 
-    static func callHost(_ f: FunctionInstance, args: UnsafeMutablePointer<UInt64>, end: UnsafeMutablePointer<UInt64>, caller: Instance?) throws(Trap) {
+    static func callHost(_ f: FunctionInstance, args: UnsafeMutablePointer<UInt64>, end: UnsafeMutablePointer<UInt64>, caller: InstanceState?) throws(Trap) {
         let host = f.host!
         let t = host.type
         guard args + t.params.count + t.results.count <= end else { throw Trap(.callStackExhausted) }
         let results = args + t.params.count
         for k in 0..<t.results.count { results[k] = 0 }
-        var call = HostCall(args: args, results: results, type: t, memoryInstance: caller?.memories.first, instance: caller)
+        var call = HostCall(args: args, results: results, type: t, memoryInstance: caller?.memories.first, state: caller)
         try host.body(&call)
         for k in 0..<t.results.count { args[k] = results[k] }
     }
@@ -110,7 +110,7 @@ extension Instance {
             let o = inst.takeUnretainedValue()
             if let m = o.memories.first { mem = m.base; memSize = UInt64(m.byteCount) }
         }
-        @inline(__always) func switchTo(_ o: Instance) {
+        @inline(__always) func switchTo(_ o: InstanceState) {
             inst = Unmanaged.passUnretained(o)
             code = o.module.code.baseAddress!
             metas = o.module.functions.baseAddress!
@@ -124,7 +124,7 @@ extension Instance {
         }
 
         /// Enters a wasm function of the current instance whose arguments start at `argBase`.
-        @inline(__always) func enter(_ index: Int, _ argBase: UnsafeMutablePointer<UInt64>, caller: Unmanaged<Instance>) throws(Trap) {
+        @inline(__always) func enter(_ index: Int, _ argBase: UnsafeMutablePointer<UInt64>, caller: Unmanaged<InstanceState>) throws(Trap) {
             let m = metas[index]
             guard depth < maxDepth, argBase + Int(m.slotCount) <= stackEnd else { throw Trap(.callStackExhausted) }
             frames[depth] = CallFrame(returnPC: pc, fp: sp, instance: caller)
@@ -196,7 +196,7 @@ extension Instance {
             case .globalSetRef:
                 let g = inst.takeUnretainedValue().globals[Int(i.b)]
                 g.cell.pointee = sp[Int(i.a)]
-                g.keep = FunctionInstance.from(bits: sp[Int(i.a)])
+                if g.type.type == .funcRef { g.keep = FunctionInstance.from(bits: sp[Int(i.a)]) }
 
             case .i32Load: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 4).loadUnaligned(as: UInt32.self))
             case .i64Load: sp[Int(i.a)] = try addr(sp[Int(i.b)], i.imm, 8).loadUnaligned(as: UInt64.self)

@@ -28,7 +28,12 @@ public final class Module: @unchecked Sendable {
             let entry = code.count
             var fc = FunctionCompiler(ctx: ctx, bytes: bytes, body: body, type: type, codeBase: code)
             code = []
-            let out = try fc.compile()
+            let out: (code: [Instruction], slots: Int, usesDataCount: Bool)
+            do { out = try fc.compile() } catch {
+                // A malformed encoding anywhere in the code section wins over a validation error.
+                if error.kind == .invalid { for b in info.codes { try BodySkimmer.skim(bytes, b) } }
+                throw error
+            }
             code = out.code
             usesDataCount = usesDataCount || out.usesDataCount
             metas.append(FunctionMeta(entry: Int32(entry), paramCount: Int32(type.params.count),
@@ -57,7 +62,7 @@ public final class Module: @unchecked Sendable {
     }
 
     public func exportedFunctionType(_ name: String) -> FunctionType? {
-        guard let e = exports.first(where: { $0.name == name && $0.kind == .function }) else { return nil }
+        guard let e = exports.first(where: { $0.name.utf8.elementsEqual(name.utf8) && $0.kind == .function }) else { return nil }
         return functionType(Int(e.index))
     }
 
@@ -105,9 +110,9 @@ public final class Module: @unchecked Sendable {
             throw WasmError(kind: .malformed, section: "import", message: "SIMD not supported (v128 global)")
         }
         let functionCount = info.importedFunctionTypes.count + info.functions.count
-        var names = Set<String>()
+        var names = Set<NameKey>()
         for e in info.exports {
-            guard names.insert(e.name).inserted else { throw invalid("export", "duplicate export name \"\(e.name)\"") }
+            guard names.insert(NameKey(e.name)).inserted else { throw invalid("export", "duplicate export name \"\(e.name)\"") }
             switch e.kind {
             case .function:
                 guard Int(e.index) < functionCount else { throw invalid("export", "unknown function \(e.index)") }
@@ -142,7 +147,7 @@ public final class Module: @unchecked Sendable {
         return ValidationContext(types: info.types, functionTypes: info.allFunctionTypes,
                                  importedFunctionCount: info.importedFunctionTypes.count, tables: tables,
                                  memoryCount: memories.count, globals: info.allGlobals,
-                                 elementTypes: info.elements.map { $0.type }, dataCount: info.dataCount,
+                                 elementTypes: info.elements.map { $0.type }, dataCount: info.dataCount, dataSegments: info.datas.count,
                                  declaredRefs: refs)
     }
 }

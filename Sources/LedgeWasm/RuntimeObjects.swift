@@ -14,7 +14,7 @@ final class FunctionInstance: @unchecked Sendable {
     /// Defined function index within its module (wasm functions), or -1 (host functions).
     let index: Int
     let host: HostFunction?
-    weak var owner: Instance?
+    let owner: InstanceState?
     let ownerID: ObjectIdentifier?
 
     init(host: HostFunction) {
@@ -22,10 +22,11 @@ final class FunctionInstance: @unchecked Sendable {
         self.typeID = TypeInterner.id(host.type)
         self.index = -1
         self.host = host
+        self.owner = nil
         self.ownerID = nil
     }
 
-    init(owner: Instance, index: Int, type: FunctionType, typeID: Int) {
+    init(owner: InstanceState, index: Int, type: FunctionType, typeID: Int) {
         self.type = type
         self.typeID = typeID
         self.index = index

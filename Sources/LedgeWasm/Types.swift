@@ -60,6 +60,12 @@ public enum Value: Equatable, Sendable {
     static func zero(_ type: ValueType) -> Value { from(bits: 0, type: type) }
 }
 
+/// Names compare by their exact UTF-8 bytes (Swift's String equality would merge canonical equivalents).
+struct NameKey: Hashable, Sendable {
+    let bytes: [UInt8]
+    init(_ s: String) { bytes = Array(s.utf8) }
+}
+
 public struct FunctionType: Equatable, Hashable, Sendable, CustomStringConvertible {
     public var params: [ValueType]
     public var results: [ValueType]
