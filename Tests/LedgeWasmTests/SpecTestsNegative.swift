@@ -85,6 +85,7 @@ struct SpecRunnerNegativeTests {
         let result = SpecRunner().run(script, name: "m", folder: "/nonexistent")
         #expect(result.failures.map(\.line) == [1, 2, 3])
         #expect(result.failures[0].message.contains("absent.wasm"))
+        #expect(result.failures[1].message == "no module instance: the module of line 1 failed")
         #expect(result.tally.total.skipped == 1)
     }
 }

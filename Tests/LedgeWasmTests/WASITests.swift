@@ -97,6 +97,7 @@ struct WASITests {
             fd_write_bad_buf=21
             fd_write_bad_fd=8
             fd_write_bad_result=21
+            fd_write_too_many=28
             random_bad=21
             clock_bad_id=28
             clock_bad_ptr=21

@@ -15,7 +15,10 @@ enum SpectestCommand {
         let timeout = try a.double("timeout") ?? 300
         let cache = a.value("cache") ?? FileManager.default.currentDirectoryPath + "/.ledge-cache/wast"
         let converter = SpecConverter(cacheRoot: cache)
-        let scripts = try SpecConverter.scripts(in: a.positionals, core: a.flag("core"))
+        let scripts: [String]
+        do { scripts = try SpecConverter.scripts(in: a.positionals, core: a.flag("core")) } catch {
+            throw UsageError(error.description)
+        }
         guard !scripts.isEmpty else { throw UsageError("no .wast files in \(a.positionals.joined(separator: " "))") }
 
         let start = DispatchTime.now()

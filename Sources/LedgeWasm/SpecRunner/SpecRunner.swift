@@ -65,6 +65,8 @@ struct SpecSession {
     /// Every instance made, kept alive for the whole script: in the spec's store nothing is freed, and
     /// functions shared through tables, globals and registrations refer back to their instance weakly.
     var all: [Instance] = []
+    /// When the latest `module` command failed: its line, so later commands can say why they have no instance.
+    var failedModuleLine: Int?
 
     init(runner: SpecRunner, folder: String) {
         self.runner = runner
@@ -81,10 +83,12 @@ struct SpecSession {
         switch c.kind {
         case .module:
             current = nil
+            failedModuleLine = c.line
             switch instantiate(c) {
             case .success(let instance):
                 all.append(instance)
                 current = instance
+                failedModuleLine = nil
                 if let name = c.name { named[name] = instance }
                 return pass()
             case .failure(let e):
@@ -196,6 +200,9 @@ struct SpecSession {
     func perform(_ c: SpecCommand) -> Result<[Value], Failure> {
         guard let action = c.action else { return .failure(Failure(message: "command has no action")) }
         guard let instance = action.module.map({ named[$0] }) ?? current else {
+            if action.module == nil, let line = failedModuleLine {
+                return .failure(Failure(message: "no module instance: the module of line \(line) failed"))
+            }
             return .failure(Failure(message: "no module instance for '\(action.module ?? "current")'"))
         }
         do {

@@ -14,6 +14,7 @@ import Synchronization
 /// `fd_prestat_get` (no preopened folders: `badf`), `sched_yield`, and `proc_exit`, which ends the run with
 /// `Trap(.exit(code))`. Every other preview1 function links and answers `nosys` (52), so no file or socket
 /// is reachable. A guest pointer outside memory makes the call answer `fault` (21); it never traps the host.
+/// More than 1024 iovecs in one call (POSIX IOV_MAX) answer `inval`, so host work per call stays bounded.
 ///
 /// One `WASI` value may serve many instances; the stdin cursor is shared by all of them.
 public struct WASI: Sendable {
@@ -91,7 +92,8 @@ public struct WASI: Sendable {
     /// fd_write(fd, iovs, iovs_len, nwritten_ptr): gathers the iovecs to the output sink.
     func fdWrite(_ c: inout HostCall) throws(WASIFault) -> WASIErrno {
         let fd = c.i32(0), iovs = c.i32(1), count = c.i32(2), resultPtr = c.i32(3)
-        guard fd == 1 || fd == 2 else { return fd == 0 ? .badf : .badf }
+        guard fd == 1 || fd == 2 else { return .badf }
+        guard count <= WASIConst.maxIovecs else { return .inval }
         let memory = try WASIGuest(c)
         var total: UInt32 = 0
         for i in 0..<count {
@@ -111,6 +113,7 @@ public struct WASI: Sendable {
     func fdRead(_ c: inout HostCall) throws(WASIFault) -> WASIErrno {
         let fd = c.i32(0), iovs = c.i32(1), count = c.i32(2), resultPtr = c.i32(3)
         guard fd == 0 else { return .badf }
+        guard count <= WASIConst.maxIovecs else { return .inval }
         let memory = try WASIGuest(c)
         var total: UInt32 = 0
         for i in 0..<count {

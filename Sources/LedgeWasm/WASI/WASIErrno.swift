@@ -22,4 +22,6 @@ enum WASIConst {
     static let clockMonotonic: UInt32 = 1
     static let clockProcessCPU: UInt32 = 2
     static let clockThreadCPU: UInt32 = 3
+    /// The most iovecs one fd_read/fd_write takes (POSIX IOV_MAX).
+    static let maxIovecs: UInt32 = 1024
 }

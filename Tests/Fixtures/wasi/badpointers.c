@@ -14,6 +14,7 @@ int main(void) {
     printf("fd_write_bad_buf=%d\n", __wasi_fd_write(1, &bad_base, 1, &n));
     printf("fd_write_bad_fd=%d\n", __wasi_fd_write(7, &bad_base, 0, &n));
     printf("fd_write_bad_result=%d\n", __wasi_fd_write(1, &bad_base, 0, (__wasi_size_t *)0xfffffffeu));
+    printf("fd_write_too_many=%d\n", __wasi_fd_write(1, &bad_base, 1025, &n));
     printf("random_bad=%d\n", __wasi_random_get((uint8_t *)0xffffff00u, 0x200));
     printf("clock_bad_id=%d\n", __wasi_clock_time_get(99, 0, &t));
     printf("clock_bad_ptr=%d\n", __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 0, (__wasi_timestamp_t *)0xfffffffcu));
