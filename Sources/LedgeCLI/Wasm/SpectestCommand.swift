@@ -8,8 +8,9 @@ enum SpectestCommand {
     static let workerName = "spectest-worker"
 
     static func main(_ args: [String]) throws -> Int32 {
-        let a = try Arguments(args, flags: ["core", "in-process"])
-        try a.checkKnown(["core", "in-process", "jobs", "cache", "timeout"])
+        let a = try Arguments(args, flags: ["core", "in-process", "json"])
+        try a.checkKnown(["core", "in-process", "json", "jobs", "cache", "timeout"])
+        let json = a.flag("json")
         guard !a.positionals.isEmpty else { throw UsageError("name at least one folder or .wast file") }
         let jobs = max(1, try a.int("jobs") ?? 1)
         let timeout = try a.double("timeout") ?? 300
@@ -28,16 +29,39 @@ enum SpectestCommand {
                 ? SpecRunner().run(wast: scripts[i], converter: converter)
                 : runInWorker(scripts[i], converter: converter, timeout: timeout)
         } onResult: { result in
+            if json { return }
             print(result.report)
             flushStandardOutput()
         }
         var tally = SpecTally()
         for r in results { tally.add(r.tally) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        if json {
+            print(try jsonReport(results, tally: tally, seconds: seconds))
+            return tally.total.failed == 0 ? ExitCode.success : ExitCode.failure
+        }
         print("\(scripts.count) files in \(String(format: "%.1f", seconds)) s; by command:")
         for line in tally.breakdown { print(line) }
         print(tally.summary)
         return tally.total.failed == 0 ? ExitCode.success : ExitCode.failure
+    }
+
+    /// `{"passed", "failed", "skipped", "seconds", "byCommand": {kind: counts}, "files": [{name, counts, failures}]}`.
+    static func jsonReport(_ results: [SpecFileResult], tally: SpecTally, seconds: Double) throws -> String {
+        func counts(_ c: SpecTally.Counts) -> [String: Any] { ["passed": c.passed, "failed": c.failed, "skipped": c.skipped] }
+        var byCommand: [String: Any] = [:]
+        for (k, c) in tally.byKind { byCommand[k.rawValue] = counts(c) }
+        var doc = counts(tally.total)
+        doc["seconds"] = (seconds * 1000).rounded() / 1000
+        doc["byCommand"] = byCommand
+        doc["files"] = results.map { r -> [String: Any] in
+            var f = counts(r.tally.total)
+            f["name"] = r.name
+            f["failures"] = r.failures.map { ["line": $0.line, "command": $0.kind.rawValue, "message": $0.message] }
+            return f
+        }
+        let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Converts one script here, runs it in a child `ledge` process, and reads the streamed events.

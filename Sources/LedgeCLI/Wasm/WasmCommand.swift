@@ -3,14 +3,17 @@
 enum WasmCommand {
     static let usage = """
     usage: ledge wasm run FILE.wasm [--fuel N] [--timeout-ms N] [--max-pages N] [--env KEY=VALUE]…
-                                    [--invoke NAME [ARG…]] [--args ARG…]
-           ledge wasm spectest [--core] [--jobs N] [--cache DIR] [--timeout S] [--in-process] DIR|FILE.wast…
+                                    [--invoke NAME [ARG…] [--json]] [--args ARG…]
+           ledge wasm spectest [--core] [--jobs N] [--cache DIR] [--timeout S] [--in-process] [--json] DIR|FILE.wast…
 
     run       runs a WASI command module (_start) and exits with its exit code, or invokes
               an export with arguments parsed by its signature and prints the results.
               Malformed/invalid/unlinkable module: exit 2; trap: exit 3.
     spectest  converts .wast scripts with wast2json (cached by content hash) and runs every
-              command; --core leaves out simd_* and *relaxed* files. Exit 1 if any failed.
+              command, each script in a worker process (--in-process: in this one) with a
+              time limit per script (--timeout, default 300 s); --core leaves out simd_* and
+              *relaxed* files. Prints a line per script, failures by .wast line, and last
+              `N passed, M failed, K skipped`. Exit 1 if any failed.
     """
 
     static func main(_ args: [String]) -> Int32 {

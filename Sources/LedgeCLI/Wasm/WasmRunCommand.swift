@@ -11,8 +11,8 @@ enum WasmRunCommand {
             own = Array(rawArgs[..<i])
             programArgs = Array(rawArgs[(i + 1)...])
         }
-        let a = try Arguments(own)
-        try a.checkKnown(["invoke", "fuel", "timeout-ms", "max-pages", "env"])
+        let a = try Arguments(own, flags: ["json"])
+        try a.checkKnown(["invoke", "fuel", "timeout-ms", "max-pages", "env", "json"])
         guard let path = a.positionals.first else { throw UsageError("name a .wasm file") }
         let invokeArgs = Array(a.positionals.dropFirst())
         if a.value("invoke") == nil, !invokeArgs.isEmpty {
@@ -69,7 +69,7 @@ enum WasmRunCommand {
         }
 
         if let name = a.value("invoke") {
-            return try invoke(instance, module: module, name: name, args: invokeArgs, path: path)
+            return try invoke(instance, module: module, name: name, args: invokeArgs, path: path, json: a.flag("json"))
         }
         guard module.exports.contains(where: { $0.name == "_start" && $0.kind == .function }) else {
             throw UsageError("\(path) exports no _start; name a function with --invoke")
@@ -86,7 +86,8 @@ enum WasmRunCommand {
     }
 
     /// Invokes `name` with arguments parsed by its parameter types and prints one result per line.
-    static func invoke(_ instance: Instance, module: Module, name: String, args: [String], path: String) throws -> Int32 {
+    static func invoke(_ instance: Instance, module: Module, name: String, args: [String], path: String,
+                       json: Bool) throws -> Int32 {
         guard let type = instance.function(named: name)?.type else {
             throw UsageError("\(path) exports no function '\(name)'")
         }
@@ -102,7 +103,11 @@ enum WasmRunCommand {
         }
         do {
             let results = try instance.invoke(name, values)
-            for r in results { print(WasmValueText.format(r)) }
+            if json {
+                print(WasmValueText.json(results))
+            } else {
+                for r in results { print(WasmValueText.format(r)) }
+            }
             return ExitCode.success
         } catch let trap as Trap {
             return report(trap, path: path)

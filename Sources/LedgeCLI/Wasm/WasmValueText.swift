@@ -76,4 +76,20 @@ enum WasmValueText {
         case .externRef(let r): return (r.map { String($0) } ?? "null") + ":externref"
         }
     }
+
+    /// `[{"type":"i32","value":"42"}, …]`: values as text (integers signed decimal, floats also with their bits).
+    static func json(_ values: [Value]) -> String {
+        let items = values.map { v -> String in
+            let text = format(v)
+            let cut = text.lastIndex(of: ":")!
+            var item = "{\"type\":\"\(text[text.index(after: cut)...])\",\"value\":\"\(text[..<cut])\""
+            switch v {
+            case .f32(let b): item += ",\"bits\":\(b)"
+            case .f64(let b): item += ",\"bits\":\(b)"
+            default: break
+            }
+            return item + "}"
+        }
+        return "[" + items.joined(separator: ",") + "]"
+    }
 }
