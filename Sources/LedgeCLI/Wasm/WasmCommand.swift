@@ -2,13 +2,14 @@
 
 enum WasmCommand {
     static let usage = """
-    usage: ledge wasm run FILE.wasm [--fuel N] [--timeout-ms N] [--max-pages N] [--env KEY=VALUE]…
+    usage: ledge wasm run FILE.wasm [--fuel N] [--timeout-ms N] [--max-pages N] [--env KEY=VALUE]… [--stats]
                                     [--invoke NAME [ARG…] [--json]] [--args ARG…]
            ledge wasm spectest [--core] [--jobs N] [--cache DIR] [--timeout S] [--in-process] [--json] DIR|FILE.wast…
 
     run       runs a WASI command module (_start) and exits with its exit code, or invokes
               an export with arguments parsed by its signature and prints the results.
-              Malformed/invalid/unlinkable module: exit 2; trap: exit 3.
+              Malformed/invalid/unlinkable module: exit 2; trap: exit 3. --stats prints
+              times, fuel used and memory pages to stderr.
     spectest  converts .wast scripts with wast2json (cached by content hash) and runs every
               command, each script in a worker process (--in-process: in this one) with a
               time limit per script (--timeout, default 300 s); --core leaves out simd_* and

@@ -11,8 +11,8 @@ enum WasmRunCommand {
             own = Array(rawArgs[..<i])
             programArgs = Array(rawArgs[(i + 1)...])
         }
-        let a = try Arguments(own, flags: ["json"])
-        try a.checkKnown(["invoke", "fuel", "timeout-ms", "max-pages", "env", "json"])
+        let a = try Arguments(own, flags: ["json", "stats"])
+        try a.checkKnown(["invoke", "fuel", "timeout-ms", "max-pages", "env", "json", "stats"])
         guard let path = a.positionals.first else { throw UsageError("name a .wasm file") }
         let invokeArgs = Array(a.positionals.dropFirst())
         if a.value("invoke") == nil, !invokeArgs.isEmpty {
@@ -60,6 +60,7 @@ enum WasmRunCommand {
         var imports = Imports()
         wasi.define(into: &imports)
 
+        let started = DispatchTime.now().uptimeNanoseconds
         let instance: Instance
         do { instance = try Instance(module: module, imports: imports, limits: limits) } catch let trap as Trap {
             return report(trap, path: path)
@@ -67,7 +68,20 @@ enum WasmRunCommand {
             printError("ledge wasm run: \(path): \(error)")
             return ExitCode.usage
         }
+        let instantiated = DispatchTime.now().uptimeNanoseconds
+        let code = try execute(instance, module: module, a: a, invokeArgs: invokeArgs, path: path)
+        if a.flag("stats") {
+            let done = DispatchTime.now().uptimeNanoseconds
+            func ms(_ n: UInt64) -> String { String(format: "%.3f", Double(n) / 1e6) }
+            printError("ledge wasm run: instantiate \(ms(instantiated - started)) ms, run \(ms(done - instantiated)) ms, "
+                + "fuel \(instance.fuelConsumed), memory \(instance.memoryPages) pages (peak \(instance.peakMemoryPages)), "
+                + "exit \(code)")
+        }
+        return code
+    }
 
+    /// Runs `_start`, or the function named by `--invoke`; returns the exit code.
+    static func execute(_ instance: Instance, module: Module, a: Arguments, invokeArgs: [String], path: String) throws -> Int32 {
         if let name = a.value("invoke") {
             return try invoke(instance, module: module, name: name, args: invokeArgs, path: path, json: a.flag("json"))
         }
