@@ -37,6 +37,30 @@ enum WASIFixture {
     }
 }
 
+extension WASIFixture {
+    /// Compiles the same fixture for the host and returns what it prints to stdout.
+    static func runNative(_ name: String) throws -> String {
+        let source = TestPaths.repoRoot.appendingPathComponent("Tests/Fixtures/wasi/\(name).c")
+        let dir = try TestPaths.scratch("native-\(name)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let exe = dir.appendingPathComponent(name)
+        let cc = Process()
+        cc.executableURL = URL(fileURLWithPath: clang)
+        cc.arguments = ["-O2", source.path, "-o", exe.path, "-lm"]
+        try cc.run()
+        cc.waitUntilExit()
+        guard cc.terminationStatus == 0 else { throw CompileError(description: "native clang failed on \(name).c") }
+        let run = Process()
+        run.executableURL = exe
+        let out = Pipe()
+        run.standardOutput = out
+        try run.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        run.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
 /// What a guest wrote to stdout and stderr.
 final class CapturedOutput: Sendable {
     private let streams = Mutex<[Int32: [UInt8]]>([:])

@@ -120,6 +120,15 @@ struct WASITests {
         #expect(out.text(1) == "linked 45 functions\n")
     }
 
+    @Test("a CPU-bound C program prints the same as its native build")
+    func computeMatchesNative() throws {
+        let native = try WASIFixture.runNative("compute")
+        let (end, out) = try runWASI(try WASIFixture.compile("compute"))
+        #expect(end == .returned)
+        #expect(native.contains("sorted=1"))
+        #expect(out.text(1) == native)
+    }
+
     @Test("fuel still bounds a WASI program")
     func fuel() throws {
         let (end, _) = try runWASI(try WASIFixture.compile("hello"), limits: Limits(fuel: 50))
