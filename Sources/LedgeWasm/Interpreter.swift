@@ -89,69 +89,30 @@ extension InstanceState {
         }
         guard let owner = entry.owner else { throw Trap(.host("the function's instance no longer exists")) }
         let maxDepth = min(limitsStorage.maxCallDepth, ExecutionStack.frameCapacity - 1)
-        let frames = s.frames
-        var depth = 0
+        var r = Registers(owner, sp: s.slots, stackEnd: stackEnd, frames: s.frames, maxDepth: maxDepth)
+        let m0 = r.metas[entry.index]
+        guard r.sp + Int(m0.slotCount) <= stackEnd else { throw Trap(.callStackExhausted) }
+        for k in Int(m0.paramCount)..<Int(m0.localCount) { r.sp[k] = 0 }
+        r.pc = Int(m0.entry)
+        try Self.loop(r, &counter, &meter)
+    }
 
-        // Context of the running instance.
-        var inst = Unmanaged.passUnretained(owner)
-        var code = owner.module.code.baseAddress!
-        var metas = owner.module.functions.baseAddress!
-        var globals = owner.globalCells
-        var mem: UnsafeMutableRawPointer = owner.memories.first?.base ?? UnsafeMutableRawPointer(bitPattern: 8)!
-        var memSize = UInt64(owner.memories.first?.byteCount ?? 0)
-
-        var sp = s.slots
-        let m0 = metas[entry.index]
-        guard sp + Int(m0.slotCount) <= stackEnd else { throw Trap(.callStackExhausted) }
-        for k in Int(m0.paramCount)..<Int(m0.localCount) { sp[k] = 0 }
-        var pc = Int(m0.entry)
-
-        @inline(__always) func reloadMemory() {
-            let o = inst.takeUnretainedValue()
-            if let m = o.memories.first { mem = m.base; memSize = UInt64(m.byteCount) }
-        }
-        @inline(__always) func switchTo(_ o: InstanceState) {
-            inst = Unmanaged.passUnretained(o)
-            code = o.module.code.baseAddress!
-            metas = o.module.functions.baseAddress!
-            globals = o.globalCells
-            if let m = o.memories.first { mem = m.base; memSize = UInt64(m.byteCount) } else { memSize = 0 }
-        }
-        @inline(__always) func addr(_ base: UInt64, _ offset: UInt64, _ size: UInt64) throws(Trap) -> UnsafeMutableRawPointer {
+    static func loop(_ start: Registers, _ counterRef: inout Int64, _ meter: inout FuelMeter) throws(Trap) {
+        var r = start
+        var sp = r.sp
+        var pc = r.pc
+        var code = r.code
+        var mem = r.mem
+        var memSize = r.memSize
+        var globals = r.globals
+        var metas = r.metas
+        var counter = counterRef
+        defer { counterRef = counter }
+        @inline(__always) func addr(_ base: UInt64, _ offset: UInt64, _ size: UInt64, _ mem: UnsafeMutableRawPointer, _ memSize: UInt64) throws(Trap) -> UnsafeMutableRawPointer {
             let ea = (base & 0xFFFF_FFFF) &+ offset
             guard ea &+ size <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
             return mem + Int(ea)
         }
-
-        /// Enters a wasm function of the current instance whose arguments start at `argBase`.
-        @inline(__always) func enter(_ index: Int, _ argBase: UnsafeMutablePointer<UInt64>, caller: Unmanaged<InstanceState>) throws(Trap) {
-            let m = metas[index]
-            guard depth < maxDepth, argBase + Int(m.slotCount) <= stackEnd else { throw Trap(.callStackExhausted) }
-            frames[depth] = CallFrame(returnPC: pc, fp: sp, instance: caller)
-            depth += 1
-            var k = Int(m.paramCount)
-            let n = Int(m.localCount)
-            while k < n { argBase[k] = 0; k += 1 }
-            sp = argBase
-            pc = Int(m.entry)
-        }
-
-        /// Calls any function instance (host, this instance, or another instance).
-        func callAny(_ f: FunctionInstance, _ argBase: UnsafeMutablePointer<UInt64>) throws(Trap) {
-            if f.host != nil {
-                let caller = inst.takeUnretainedValue()
-                try Self.callHost(f, args: argBase, end: stackEnd, caller: caller)
-                reloadMemory()
-                return
-            }
-            let caller = inst
-            if f.ownerID != ObjectIdentifier(caller.takeUnretainedValue()) {
-                guard let o = f.owner else { throw Trap(.host("the function's instance no longer exists")) }
-                switchTo(o)
-            }
-            try enter(f.index, argBase, caller: caller)
-        }
-
         while true {
             let i = code[pc]
             pc &+= 1
@@ -166,25 +127,32 @@ extension InstanceState {
                 let v = lo32(sp[Int(i.a)])
                 pc &+= Int(v < n ? v : n)
             case .ret:
-                if depth == 0 { return }
-                depth -= 1
-                let fr = frames[depth]
+                if r.depth == 0 { return }
+                r.depth &-= 1
+                let fr = r.frames[r.depth]
                 pc = fr.returnPC
                 sp = fr.fp
-                if fr.instance.toOpaque() != inst.toOpaque() { switchTo(fr.instance.takeUnretainedValue()) } else { reloadMemory() }
+                if fr.instance.toOpaque() != r.inst.toOpaque() {
+                    r.switchTo(fr.instance.takeUnretainedValue())
+                    code = r.code; metas = r.metas; globals = r.globals
+                }
+                r.reloadMemory()
+                mem = r.mem; memSize = r.memSize
             case .call:
-                try enter(Int(i.a), sp + Int(i.b), caller: inst)
-            case .callImport:
-                let f = inst.takeUnretainedValue().functions[Int(i.a)]
-                try callAny(f, sp + Int(i.b))
-            case .callIndirect:
-                let o = inst.takeUnretainedValue()
-                let table = o.tables[Int(i.a)]
-                let idx = Int(lo32(sp[Int(Int32(bitPattern: UInt32(truncatingIfNeeded: i.imm)))]))
-                guard idx < table.elements.count else { throw Trap(.undefinedElement) }
-                guard let f = FunctionInstance.from(bits: table.elements[idx]) else { throw Trap(.uninitializedElement) }
-                guard f.typeID == o.module.typeIDs[Int(i.c)] else { throw Trap(.indirectCallTypeMismatch) }
-                try callAny(f, sp + Int(i.b))
+                let m = metas[Int(i.a)]
+                let argBase = sp + Int(i.b)
+                guard r.depth < r.maxDepth, argBase + Int(m.slotCount) <= r.stackEnd else { throw Trap(.callStackExhausted) }
+                r.frames[r.depth] = CallFrame(returnPC: pc, fp: sp, instance: r.inst)
+                r.depth &+= 1
+                var k = Int(m.paramCount)
+                let n = Int(m.localCount)
+                while k < n { argBase[k] = 0; k &+= 1 }
+                sp = argBase
+                pc = Int(m.entry)
+            case .callImport, .callIndirect:
+                r.sp = sp; r.pc = pc
+                try r.callSlow(i)
+                sp = r.sp; pc = r.pc; code = r.code; metas = r.metas; globals = r.globals; mem = r.mem; memSize = r.memSize
             case .fuel:
                 counter &-= Int64(bitPattern: i.imm)
                 if counter < 0 { counter = try meter.refill(counter) }
@@ -194,31 +162,33 @@ extension InstanceState {
             case .globalGet: sp[Int(i.a)] = globals[Int(i.b)].pointee
             case .globalSet: globals[Int(i.b)].pointee = sp[Int(i.a)]
             case .globalSetRef:
-                let g = inst.takeUnretainedValue().globals[Int(i.b)]
+                let g = r.inst.takeUnretainedValue().globals[Int(i.b)]
                 g.cell.pointee = sp[Int(i.a)]
                 if g.type.type == .funcRef { g.keep = FunctionInstance.from(bits: sp[Int(i.a)]) }
 
-            case .i32Load: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 4).loadUnaligned(as: UInt32.self))
-            case .i64Load: sp[Int(i.a)] = try addr(sp[Int(i.b)], i.imm, 8).loadUnaligned(as: UInt64.self)
-            case .i32Load8S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(try addr(sp[Int(i.b)], i.imm, 1).load(as: Int8.self))))
-            case .i32Load8U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 1).load(as: UInt8.self))
-            case .i32Load16S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(try addr(sp[Int(i.b)], i.imm, 2).loadUnaligned(as: Int16.self))))
-            case .i32Load16U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 2).loadUnaligned(as: UInt16.self))
-            case .i64Load8S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 1).load(as: Int8.self)))
-            case .i64Load8U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 1).load(as: UInt8.self))
-            case .i64Load16S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 2).loadUnaligned(as: Int16.self)))
-            case .i64Load16U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 2).loadUnaligned(as: UInt16.self))
-            case .i64Load32S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 4).loadUnaligned(as: Int32.self)))
-            case .i64Load32U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 4).loadUnaligned(as: UInt32.self))
-            case .i32Store: try addr(sp[Int(i.b)], i.imm, 4).storeBytes(of: lo32(sp[Int(i.a)]), as: UInt32.self)
-            case .i64Store: try addr(sp[Int(i.b)], i.imm, 8).storeBytes(of: sp[Int(i.a)], as: UInt64.self)
-            case .i32Store8, .i64Store8: try addr(sp[Int(i.b)], i.imm, 1).storeBytes(of: UInt8(truncatingIfNeeded: sp[Int(i.a)]), as: UInt8.self)
-            case .i32Store16, .i64Store16: try addr(sp[Int(i.b)], i.imm, 2).storeBytes(of: UInt16(truncatingIfNeeded: sp[Int(i.a)]), as: UInt16.self)
-            case .i64Store32: try addr(sp[Int(i.b)], i.imm, 4).storeBytes(of: UInt32(truncatingIfNeeded: sp[Int(i.a)]), as: UInt32.self)
+            case .i32Load: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).loadUnaligned(as: UInt32.self))
+            case .i64Load: sp[Int(i.a)] = try addr(sp[Int(i.b)], i.imm, 8, mem, memSize).loadUnaligned(as: UInt64.self)
+            case .i32Load8S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: Int8.self))))
+            case .i32Load8U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: UInt8.self))
+            case .i32Load16S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: Int16.self))))
+            case .i32Load16U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: UInt16.self))
+            case .i64Load8S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: Int8.self)))
+            case .i64Load8U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: UInt8.self))
+            case .i64Load16S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: Int16.self)))
+            case .i64Load16U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: UInt16.self))
+            case .i64Load32S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).loadUnaligned(as: Int32.self)))
+            case .i64Load32U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).loadUnaligned(as: UInt32.self))
+            case .i32Store: try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).storeBytes(of: lo32(sp[Int(i.a)]), as: UInt32.self)
+            case .i64Store: try addr(sp[Int(i.b)], i.imm, 8, mem, memSize).storeBytes(of: sp[Int(i.a)], as: UInt64.self)
+            case .i32Store8, .i64Store8: try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).storeBytes(of: UInt8(truncatingIfNeeded: sp[Int(i.a)]), as: UInt8.self)
+            case .i32Store16, .i64Store16: try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).storeBytes(of: UInt16(truncatingIfNeeded: sp[Int(i.a)]), as: UInt16.self)
+            case .i64Store32: try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).storeBytes(of: UInt32(truncatingIfNeeded: sp[Int(i.a)]), as: UInt32.self)
             case .memorySize: sp[Int(i.a)] = memSize / 65536
             case .memoryGrow:
-                let m = inst.takeUnretainedValue().memories[0]
+                let m = r.inst.takeUnretainedValue().memories[0]
                 sp[Int(i.a)] = UInt64(m.grow(lo32(sp[Int(i.a)])))
+                r.mem = m.base
+                r.memSize = UInt64(m.byteCount)
                 mem = m.base
                 memSize = UInt64(m.byteCount)
             case .memoryFill:
@@ -230,40 +200,40 @@ extension InstanceState {
                 guard d + n <= memSize, src + n <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
                 memmove(mem + Int(d), mem + Int(src), Int(n))
             case .memoryInit:
-                try inst.takeUnretainedValue().initMemory(segment: Int(i.b), dst: lo32(sp[Int(i.a)]), src: lo32(sp[Int(i.a) + 1]), count: lo32(sp[Int(i.a) + 2]))
-            case .dataDrop: inst.takeUnretainedValue().droppedData[Int(i.b)] = true
+                try r.inst.takeUnretainedValue().initMemory(segment: Int(i.b), dst: lo32(sp[Int(i.a)]), src: lo32(sp[Int(i.a) + 1]), count: lo32(sp[Int(i.a) + 2]))
+            case .dataDrop: r.inst.takeUnretainedValue().droppedData[Int(i.b)] = true
 
             case .refIsNull: sp[Int(i.a)] = b(sp[Int(i.b)] == 0)
-            case .refFunc: sp[Int(i.a)] = inst.takeUnretainedValue().functions[Int(i.b)].bits
+            case .refFunc: sp[Int(i.a)] = r.inst.takeUnretainedValue().functions[Int(i.b)].bits
             case .tableGet:
-                let t = inst.takeUnretainedValue().tables[Int(i.b)]
+                let t = r.inst.takeUnretainedValue().tables[Int(i.b)]
                 let idx = Int(lo32(sp[Int(i.a)]))
                 guard idx < t.elements.count else { throw Trap(.outOfBoundsTableAccess) }
                 sp[Int(i.a)] = t.elements[idx]
             case .tableSet:
-                let t = inst.takeUnretainedValue().tables[Int(i.b)]
+                let t = r.inst.takeUnretainedValue().tables[Int(i.b)]
                 let idx = Int(lo32(sp[Int(i.a)]))
                 guard idx < t.elements.count else { throw Trap(.outOfBoundsTableAccess) }
                 t.set(idx, sp[Int(i.a) + 1])
-            case .tableSize: sp[Int(i.a)] = UInt64(inst.takeUnretainedValue().tables[Int(i.b)].elements.count)
+            case .tableSize: sp[Int(i.a)] = UInt64(r.inst.takeUnretainedValue().tables[Int(i.b)].elements.count)
             case .tableGrow:
-                let t = inst.takeUnretainedValue().tables[Int(i.b)]
+                let t = r.inst.takeUnretainedValue().tables[Int(i.b)]
                 sp[Int(i.a)] = UInt64(t.grow(lo32(sp[Int(i.a) + 1]), sp[Int(i.a)]))
             case .tableFill:
-                let t = inst.takeUnretainedValue().tables[Int(i.b)]
+                let t = r.inst.takeUnretainedValue().tables[Int(i.b)]
                 let d = Int(lo32(sp[Int(i.a)])), v = sp[Int(i.a) + 1], n = Int(lo32(sp[Int(i.a) + 2]))
                 guard d + n <= t.elements.count else { throw Trap(.outOfBoundsTableAccess) }
                 for k in 0..<n { t.set(d + k, v) }
             case .tableCopy:
-                let o = inst.takeUnretainedValue()
+                let o = r.inst.takeUnretainedValue()
                 let dt = o.tables[Int(i.b)], st = o.tables[Int(i.c)]
                 let d = Int(lo32(sp[Int(i.a)])), src = Int(lo32(sp[Int(i.a) + 1])), n = Int(lo32(sp[Int(i.a) + 2]))
                 guard d + n <= dt.elements.count, src + n <= st.elements.count else { throw Trap(.outOfBoundsTableAccess) }
                 if d <= src { for k in 0..<n { dt.set(d + k, st.elements[src + k]) } }
                 else { for k in (0..<n).reversed() { dt.set(d + k, st.elements[src + k]) } }
             case .tableInit:
-                try inst.takeUnretainedValue().initTable(table: Int(i.b), segment: Int(i.c), dst: lo32(sp[Int(i.a)]), src: lo32(sp[Int(i.a) + 1]), count: lo32(sp[Int(i.a) + 2]))
-            case .elemDrop: inst.takeUnretainedValue().droppedElements[Int(i.b)] = true
+                try r.inst.takeUnretainedValue().initTable(table: Int(i.b), segment: Int(i.c), dst: lo32(sp[Int(i.a)]), src: lo32(sp[Int(i.a) + 1]), count: lo32(sp[Int(i.a) + 2]))
+            case .elemDrop: r.inst.takeUnretainedValue().droppedElements[Int(i.b)] = true
             case .i32AddImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &+ UInt32(truncatingIfNeeded: i.imm))
 
             // i32 comparisons
@@ -435,5 +405,85 @@ extension InstanceState {
             case .i64TruncSatF64U: sp[Int(i.a)] = FloatOps.satI64U(f64(sp[Int(i.b)]))
             }
         }
+    }
+}
+
+/// The interpreter's machine state for the current frame and instance.
+struct Registers {
+    var sp: UnsafeMutablePointer<UInt64>
+    var pc = 0
+    var inst: Unmanaged<InstanceState>
+    var code: UnsafeMutablePointer<Instruction>
+    var metas: UnsafeMutablePointer<FunctionMeta>
+    var globals: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>
+    var mem: UnsafeMutableRawPointer
+    var memSize: UInt64
+    var depth = 0
+    let stackEnd: UnsafeMutablePointer<UInt64>
+    let frames: UnsafeMutablePointer<CallFrame>
+    let maxDepth: Int
+
+    init(_ o: InstanceState, sp: UnsafeMutablePointer<UInt64>, stackEnd: UnsafeMutablePointer<UInt64>, frames: UnsafeMutablePointer<CallFrame>, maxDepth: Int) {
+        self.sp = sp
+        self.inst = Unmanaged.passUnretained(o)
+        self.code = o.module.code.baseAddress!
+        self.metas = o.module.functions.baseAddress!
+        self.globals = o.globalCells
+        self.mem = o.memories.first?.base ?? UnsafeMutableRawPointer(bitPattern: 8)!
+        self.memSize = UInt64(o.memories.first?.byteCount ?? 0)
+        self.stackEnd = stackEnd
+        self.frames = frames
+        self.maxDepth = maxDepth
+    }
+
+    mutating func switchTo(_ o: InstanceState) {
+        inst = Unmanaged.passUnretained(o)
+        code = o.module.code.baseAddress!
+        metas = o.module.functions.baseAddress!
+        globals = o.globalCells
+    }
+
+    mutating func reloadMemory() {
+        let o = inst.takeUnretainedValue()
+        if let m = o.memories.first { mem = m.base; memSize = UInt64(m.byteCount) } else { memSize = 0 }
+    }
+
+    /// call to an import, or call_indirect: may reach a host function or another instance.
+    mutating func callSlow(_ i: Instruction) throws(Trap) {
+        let o = inst.takeUnretainedValue()
+        let f: FunctionInstance
+        if i.op == .callImport {
+            f = o.functions[Int(i.a)]
+        } else {
+            let table = o.tables[Int(i.a)]
+            let idx = Int(lo32(sp[Int(Int32(bitPattern: UInt32(truncatingIfNeeded: i.imm)))]))
+            guard idx < table.elements.count else { throw Trap(.undefinedElement) }
+            guard let g = FunctionInstance.from(bits: table.elements[idx]) else { throw Trap(.uninitializedElement) }
+            guard g.typeID == o.module.typeIDs[Int(i.c)] else { throw Trap(.indirectCallTypeMismatch) }
+            f = g
+        }
+        let argBase = sp + Int(i.b)
+        if f.host != nil {
+            try InstanceState.callHost(f, args: argBase, end: stackEnd, caller: o)
+            reloadMemory()
+            return
+        }
+        let caller = inst
+        if f.ownerID != ObjectIdentifier(o) {
+            guard let owner = f.owner else { throw Trap(.host("the function's instance no longer exists")) }
+            switchTo(owner)
+            reloadMemory()
+        }
+        let m = metas[f.index]
+        guard depth < maxDepth, argBase + Int(m.slotCount) <= stackEnd else {
+            if f.ownerID != ObjectIdentifier(o) { switchTo(o); reloadMemory() }
+            throw Trap(.callStackExhausted)
+        }
+        frames[depth] = CallFrame(returnPC: pc, fp: sp, instance: caller)
+        depth += 1
+        var k = Int(m.paramCount)
+        while k < Int(m.localCount) { argBase[k] = 0; k += 1 }
+        sp = argBase
+        pc = Int(m.entry)
     }
 }
