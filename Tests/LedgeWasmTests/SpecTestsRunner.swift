@@ -134,6 +134,20 @@ struct SpecRunnerPartsTests {
         }
     }
 
+    @Test("a missing converter is named in the error")
+    func missingTool() throws {
+        let dir = try TestPaths.scratch("wastnotool")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wast = dir.appendingPathComponent("t.wast")
+        try "(module)\n".write(to: wast, atomically: true, encoding: .utf8)
+        let converter = SpecConverter(cacheRoot: dir.appendingPathComponent("cache").path, tool: "ledge-no-such-wast2json")
+        #expect {
+            _ = try converter.convert(wast.path)
+        } throws: { error in
+            "\(error)".contains("ledge-no-such-wast2json") && "\(error)".contains("not installed")
+        }
+    }
+
     @Test("script discovery: --core leaves out SIMD and relaxed files; a missing path is an error")
     func discovery() throws {
         let dir = try TestPaths.scratch("wastlist")

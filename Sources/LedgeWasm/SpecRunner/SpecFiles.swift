@@ -113,7 +113,8 @@ enum SpecFiles {
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
         guard rc == 0 else {
-            throw SpecFileError(path: argv[0], message: "cannot start: \(String(cString: strerror(rc)))")
+            let hint = rc == ENOENT ? " (not installed? wast2json comes with Debian's wabt: tools/setup)" : ""
+            throw SpecFileError(path: argv[0], message: "cannot start: \(String(cString: strerror(rc)))\(hint)")
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
