@@ -1,0 +1,624 @@
+// Validates one function body and translates it into slot-addressed internal code in the same pass.
+// Operand stack entry h lives in slot (localCount + h); branch targets and value moves are resolved here.
+
+struct ValidationContext {
+    var types: [FunctionType]
+    var functionTypes: [UInt32]          // all functions, imports first
+    var importedFunctionCount: Int
+    var tables: [TableType]
+    var memoryCount: Int
+    var globals: [GlobalType]
+    var elementTypes: [ValueType]
+    var dataCount: UInt32?
+    var dataSegments: Int
+    var declaredRefs: Set<UInt32>
+}
+
+struct FunctionCompiler {
+    enum FrameKind { case block, loop, ifThen, elseBranch, function }
+    struct Frame {
+        var kind: FrameKind
+        var params: [ValueType]
+        var results: [ValueType]
+        var height: Int
+        var unreachable = false      // stack-polymorphic (after br, return, unreachable)
+        var dead = false             // began in unreachable code: emit nothing
+        var loopPC = 0
+        var pending: [Int] = []      // instruction indices whose `b` must point at the end
+        var elseJump: Int? = nil     // the `brIfNot` of an `if`
+        var labelTypes: [ValueType] { kind == .loop ? params : results }
+    }
+
+    let ctx: ValidationContext
+    var r: ByteReader
+    let localTypes: [ValueType]
+    let localCount: Int
+    let resultTypes: [ValueType]
+    var code: [Instruction]
+    var vals: [ValueType?] = []
+    var frames: [Frame] = []
+    var maxHeight = 0
+    var fuelIndex = 0
+    var fuelCount = 0
+    var usesDataCount = false
+
+    init(ctx: ValidationContext, bytes: [UInt8], body: CodeBody, type: FunctionType, codeBase: [Instruction]) {
+        self.ctx = ctx
+        self.r = ByteReader(bytes, start: body.start, end: body.end, section: "code")
+        self.localTypes = type.params + body.locals
+        self.localCount = localTypes.count
+        self.resultTypes = type.results
+        self.code = codeBase
+    }
+
+    func invalid(_ message: String, at offset: Int? = nil) -> WasmError {
+        WasmError(kind: .invalid, section: "code", offset: offset ?? r.pos, message: message)
+    }
+
+    // MARK: operand stack
+
+    var reachable: Bool { let f = frames[frames.count - 1]; return !f.unreachable && !f.dead }
+    var top: Int32 { Int32(localCount + vals.count) }        // slot of the next push
+    func slot(_ height: Int) -> Int32 { Int32(localCount + height) }
+
+    mutating func push(_ t: ValueType?) {
+        vals.append(t)
+        if vals.count > maxHeight { maxHeight = vals.count }
+    }
+
+    mutating func pop() throws(WasmError) -> ValueType? {
+        let f = frames[frames.count - 1]
+        if vals.count == f.height {
+            if f.unreachable { return nil }
+            throw invalid("type mismatch (operand stack underflow)")
+        }
+        return vals.removeLast()
+    }
+
+    mutating func pop(_ expected: ValueType) throws(WasmError) {
+        let t = try pop()
+        if let t, t != expected { throw invalid("type mismatch (expected \(expected), found \(t))") }
+    }
+
+    mutating func pop(_ types: [ValueType]) throws(WasmError) {
+        for t in types.reversed() { try pop(t) }
+    }
+
+    mutating func setUnreachable() {
+        vals.removeSubrange(frames[frames.count - 1].height...)
+        frames[frames.count - 1].unreachable = true
+    }
+
+    mutating func emit(_ i: Instruction) {
+        if reachable { code.append(i) }
+    }
+
+    // MARK: branches
+
+    func label(_ depth: UInt32) throws(WasmError) -> Int {
+        guard Int(depth) < frames.count else { throw invalid("unknown label \(depth)") }
+        return frames.count - 1 - Int(depth)
+    }
+
+    /// Emits moves of the label's values (on top of the stack) into the label's result slots.
+    mutating func emitMoves(to frameIndex: Int) {
+        let f = frames[frameIndex]
+        let n = f.labelTypes.count
+        let src = vals.count - n
+        let dst = f.kind == .function ? -localCount : f.height
+        if src == dst { return }
+        for k in 0..<n { code.append(Instruction(.copy, a: slot(dst + k), b: slot(src + k))) }
+    }
+
+    /// Emits a jump (moves already done) to the label and records a patch if it is forward.
+    mutating func emitJump(_ op: Op, a: Int32 = 0, to frameIndex: Int) {
+        if frames[frameIndex].kind == .function {
+            code.append(Instruction(.ret))
+            return
+        }
+        if frames[frameIndex].kind == .loop {
+            code.append(Instruction(op, a: a, b: Int32(frames[frameIndex].loopPC)))
+        } else {
+            frames[frameIndex].pending.append(code.count)
+            code.append(Instruction(op, a: a, b: -1))
+        }
+    }
+
+    func needsMoves(_ frameIndex: Int) -> Bool {
+        let f = frames[frameIndex]
+        if f.kind == .function { return true }
+        let n = f.labelTypes.count
+        return n > 0 && vals.count - n != f.height
+    }
+
+    mutating func checkLabelValues(_ frameIndex: Int, pushLabelTypes: Bool = false) throws(WasmError) {
+        // The label's types must be on top of the stack (popped and pushed back).
+        let types = frames[frameIndex].labelTypes
+        var saved: [ValueType?] = []
+        for t in types.reversed() {
+            let v = try pop()
+            if let v, v != t { throw invalid("type mismatch (branch value \(v), label expects \(t))") }
+            saved.append(v)
+        }
+        if pushLabelTypes { for t in types { push(t) } } else { for v in saved.reversed() { push(v) } }
+    }
+
+    // MARK: fuel
+
+    mutating func beginFuelRegion() {
+        finishFuelRegion()
+        fuelIndex = code.count
+        fuelCount = 0
+        code.append(Instruction(.fuel, imm: 1))
+    }
+
+    mutating func finishFuelRegion() {
+        if fuelIndex < code.count && code[fuelIndex].op == .fuel { code[fuelIndex].imm = UInt64(max(1, fuelCount)) }
+    }
+
+    // MARK: body
+
+    static func blockType(_ r: inout ByteReader, _ ctx: ValidationContext) throws(WasmError) -> ([ValueType], [ValueType]) {
+        let at = r.pos
+        let v = try r.s33()
+        switch v {
+        case -64: return ([], [])
+        case -1: return ([], [.i32])
+        case -2: return ([], [.i64])
+        case -3: return ([], [.f32])
+        case -4: return ([], [.f64])
+        case -5: throw WasmError(kind: .malformed, section: "code", offset: at, message: "SIMD not supported (v128 block type)")
+        case -16: return ([], [.funcRef])
+        case -17: return ([], [.externRef])
+        case 0...:
+            guard v < ctx.types.count else { throw WasmError(kind: .invalid, section: "code", offset: at, message: "unknown type \(v)") }
+            let t = ctx.types[Int(v)]
+            return (t.params, t.results)
+        default:
+            throw WasmError(kind: .malformed, section: "code", offset: at, message: "malformed block type")
+        }
+    }
+
+    mutating func readMemarg(naturalLog2: UInt32) throws(WasmError) -> UInt64 {
+        let at = r.pos
+        let align = try r.u32()
+        let offset = try r.u32()
+        guard ctx.memoryCount > 0 else { throw invalid("unknown memory 0", at: at) }
+        guard align <= naturalLog2 else { throw invalid("alignment must not be larger than natural", at: at) }
+        return UInt64(offset)
+    }
+
+    mutating func checkType(_ t: ValueType) throws(WasmError) {
+        if t == .v128 { throw WasmError(kind: .malformed, section: "code", offset: r.pos, message: "SIMD not supported (v128 value)") }
+    }
+
+    mutating func compile() throws(WasmError) -> (code: [Instruction], slots: Int, usesDataCount: Bool) {
+        for t in localTypes { try checkType(t) }
+        frames.append(Frame(kind: .function, params: [], results: resultTypes, height: 0))
+        fuelIndex = code.count
+        code.append(Instruction(.fuel, imm: 1))
+        while true {
+            let at = r.pos
+            if r.atEnd { throw r.malformed("unexpected end of section or function") }
+            let op = try r.byte()
+            fuelCount += 1
+            if op == 0x0B && frames.count == 1 {
+                // End of the function.
+                try pop(resultTypes)
+                guard vals.isEmpty else { throw invalid("type mismatch (values remain at end of function)", at: at) }
+                if reachable {
+                    // Results are at the bottom of the operand stack: move them to the frame base.
+                    for k in 0..<resultTypes.count { code.append(Instruction(.copy, a: Int32(k), b: slot(k))) }
+                    code.append(Instruction(.ret))
+                }
+                finishFuelRegion()
+                guard r.atEnd else { throw r.malformed("section size mismatch (data after function end)") }
+                return (code, localCount + maxHeight, usesDataCount)
+            }
+            try instruction(op, at: at)
+        }
+    }
+
+    mutating func localIndex() throws(WasmError) -> Int {
+        let at = r.pos
+        let i = Int(try r.u32())
+        guard i < localCount else { throw invalid("unknown local \(i)", at: at) }
+        return i
+    }
+
+    mutating func instruction(_ op: UInt8, at: Int) throws(WasmError) {
+        switch op {
+        case 0x00:
+            emit(Instruction(.unreachable))
+            setUnreachable()
+        case 0x01: break
+        case 0x02, 0x03:
+            let (params, results) = try Self.blockType(&r, ctx)
+            try pop(params)
+            let h = vals.count
+            for p in params { push(p) }
+            var f = Frame(kind: op == 0x02 ? .block : .loop, params: params, results: results, height: h)
+            f.dead = !reachable
+            if op == 0x03 && reachable {
+                f.loopPC = code.count
+                beginFuelRegion()
+            }
+            frames.append(f)
+        case 0x04:
+            let (params, results) = try Self.blockType(&r, ctx)
+            try pop(.i32)
+            let cond = top
+            try pop(params)
+            let h = vals.count
+            for p in params { push(p) }
+            var f = Frame(kind: .ifThen, params: params, results: results, height: h)
+            f.dead = !reachable
+            if reachable {
+                f.elseJump = code.count
+                code.append(Instruction(.brIfNot, a: cond, b: -1))
+            }
+            frames.append(f)
+        case 0x05:
+            var f = frames[frames.count - 1]
+            guard f.kind == .ifThen else { throw invalid("else without matching if", at: at) }
+            try pop(f.results)
+            guard vals.count == f.height else { throw invalid("type mismatch (values remain at else)", at: at) }
+            if !f.unreachable && !f.dead {
+                f.pending.append(code.count)
+                code.append(Instruction(.br, b: -1))
+            }
+            if let j = f.elseJump { code[j].b = Int32(code.count); f.elseJump = nil }
+            f.kind = .elseBranch
+            f.unreachable = false
+            frames[frames.count - 1] = f
+            for p in f.params { push(p) }
+        case 0x0B:
+            let f = frames[frames.count - 1]
+            try pop(f.results)
+            guard vals.count == f.height else { throw invalid("type mismatch (values remain at end of block)", at: at) }
+            if f.kind == .ifThen && f.params != f.results {
+                throw invalid("type mismatch (if without else must have matching param and result types)", at: at)
+            }
+            frames.removeLast()
+            for t in f.results { push(t) }
+            let endPC = Int32(code.count)
+            for p in f.pending { code[p].b = endPC }
+            if let j = f.elseJump { code[j].b = endPC }
+        case 0x0C:
+            let d = try r.u32()
+            let l = try label(d)
+            try checkLabelValues(l)
+            if reachable {
+                emitMoves(to: l)
+                emitJump(.br, to: l)
+            }
+            setUnreachable()
+        case 0x0D:
+            let d = try r.u32()
+            let l = try label(d)
+            try pop(.i32)
+            let cond = top
+            try checkLabelValues(l, pushLabelTypes: true)
+            if reachable {
+                if needsMoves(l) {
+                    let skip = code.count
+                    code.append(Instruction(.brIfNot, a: cond, b: -1))
+                    emitMoves(to: l)
+                    emitJump(.br, to: l)
+                    code[skip].b = Int32(code.count)
+                } else {
+                    emitJump(.brIf, a: cond, to: l)
+                }
+            }
+        case 0x0E:
+            let n = Int(try r.u32())
+            guard n < r.end - r.pos else { throw r.malformed("unexpected end of section or function") }
+            var depths: [UInt32] = []
+            for _ in 0...n { depths.append(try r.u32()) }
+            try pop(.i32)
+            let index = top
+            let defaultLabel = try label(depths[n])
+            let arity = frames[defaultLabel].labelTypes.count
+            for d in depths {
+                let l = try label(d)
+                guard frames[l].labelTypes.count == arity else { throw invalid("type mismatch (br_table labels have different arities)", at: at) }
+                try checkLabelValues(l)
+            }
+            if reachable {
+                code.append(Instruction(.brTable, a: index, c: Int32(depths.count)))
+                let first = code.count
+                for _ in depths { code.append(Instruction(.br, b: -1)) }
+                for (k, d) in depths.enumerated() {
+                    let l = frames.count - 1 - Int(d)
+                    if needsMoves(l) {
+                        code[first + k].b = Int32(code.count)
+                        emitMoves(to: l)
+                        emitJump(.br, to: l)
+                    } else if frames[l].kind == .loop {
+                        code[first + k].b = Int32(frames[l].loopPC)
+                    } else {
+                        frames[l].pending.append(first + k)
+                    }
+                }
+            }
+            setUnreachable()
+        case 0x0F:
+            try checkLabelValues(0)
+            if reachable {
+                emitMoves(to: 0)
+                code.append(Instruction(.ret))
+            }
+            setUnreachable()
+        case 0x10:
+            let idx = try r.u32()
+            guard Int(idx) < ctx.functionTypes.count else { throw invalid("unknown function \(idx)", at: at) }
+            let t = ctx.types[Int(ctx.functionTypes[Int(idx)])]
+            try pop(t.params)
+            let base = top
+            if Int(idx) < ctx.importedFunctionCount {
+                emit(Instruction(.callImport, a: Int32(idx), b: base))
+            } else {
+                emit(Instruction(.call, a: Int32(Int(idx) - ctx.importedFunctionCount), b: base))
+            }
+            for t in t.results { push(t) }
+        case 0x11:
+            let typeIdx = try r.u32()
+            let table = try r.u32()
+            guard Int(table) < ctx.tables.count else { throw invalid("unknown table \(table)", at: at) }
+            guard Int(typeIdx) < ctx.types.count else { throw invalid("unknown type \(typeIdx)", at: at) }
+            guard ctx.tables[Int(table)].element == .funcRef else { throw invalid("type mismatch (call_indirect on a non-funcref table)", at: at) }
+            let t = ctx.types[Int(typeIdx)]
+            try pop(.i32)
+            let idxSlot = top
+            try pop(t.params)
+            let base = top
+            emit(Instruction(.callIndirect, a: Int32(table), b: base, c: Int32(typeIdx), imm: UInt64(UInt32(bitPattern: idxSlot))))
+            for t in t.results { push(t) }
+        case 0x1A:
+            _ = try pop()
+        case 0x1B, 0x1C:
+            var declared: ValueType? = nil
+            if op == 0x1C {
+                let n = try r.u32()
+                guard n == 1 else { throw invalid("invalid result arity", at: at) }
+                let t = try ModuleParser.valueType(&r)
+                try checkType(t)
+                declared = t
+            }
+            try pop(.i32)
+            let c = top
+            let t2 = try pop()
+            let t1 = try pop()
+            let b = top + 1
+            let a = top
+            var t: ValueType? = declared
+            if let declared {
+                if let t1, t1 != declared { throw invalid("type mismatch", at: at) }
+                if let t2, t2 != declared { throw invalid("type mismatch", at: at) }
+            } else {
+                if let t1, let t2, t1 != t2 { throw invalid("type mismatch", at: at) }
+                t = t1 ?? t2
+                if let t, t.isRef || t == .v128 { throw invalid("type mismatch (untyped select on a reference)", at: at) }
+            }
+            emit(Instruction(.select, a: a, b: b, c: c))
+            push(t)
+        case 0x20:
+            let i = try localIndex()
+            emit(Instruction(.copy, a: top, b: Int32(i)))
+            push(localTypes[i])
+        case 0x21:
+            let i = try localIndex()
+            try pop(localTypes[i])
+            emit(Instruction(.copy, a: Int32(i), b: top))
+        case 0x22:
+            let i = try localIndex()
+            try pop(localTypes[i])
+            emit(Instruction(.copy, a: Int32(i), b: top))
+            push(localTypes[i])
+        case 0x23:
+            let i = Int(try r.u32())
+            guard i < ctx.globals.count else { throw invalid("unknown global \(i)", at: at) }
+            emit(Instruction(.globalGet, a: top, b: Int32(i)))
+            push(ctx.globals[i].type)
+        case 0x24:
+            let i = Int(try r.u32())
+            guard i < ctx.globals.count else { throw invalid("unknown global \(i)", at: at) }
+            guard ctx.globals[i].mutable else { throw invalid("global is immutable", at: at) }
+            try pop(ctx.globals[i].type)
+            emit(Instruction(ctx.globals[i].type.isRef ? .globalSetRef : .globalSet, a: top, b: Int32(i)))
+        case 0x25:
+            let t = try r.u32()
+            guard Int(t) < ctx.tables.count else { throw invalid("unknown table \(t)", at: at) }
+            try pop(.i32)
+            emit(Instruction(.tableGet, a: top, b: Int32(t)))
+            push(ctx.tables[Int(t)].element)
+        case 0x26:
+            let t = try r.u32()
+            guard Int(t) < ctx.tables.count else { throw invalid("unknown table \(t)", at: at) }
+            try pop(ctx.tables[Int(t)].element)
+            try pop(.i32)
+            emit(Instruction(.tableSet, a: top, b: Int32(t)))
+        case 0x28...0x35:
+            let (natural, type, iop): (UInt32, ValueType, Op) = switch op {
+            case 0x28: (2, .i32, .i32Load)
+            case 0x29: (3, .i64, .i64Load)
+            case 0x2A: (2, .f32, .i32Load)
+            case 0x2B: (3, .f64, .i64Load)
+            case 0x2C: (0, .i32, .i32Load8S)
+            case 0x2D: (0, .i32, .i32Load8U)
+            case 0x2E: (1, .i32, .i32Load16S)
+            case 0x2F: (1, .i32, .i32Load16U)
+            case 0x30: (0, .i64, .i64Load8S)
+            case 0x31: (0, .i64, .i64Load8U)
+            case 0x32: (1, .i64, .i64Load16S)
+            case 0x33: (1, .i64, .i64Load16U)
+            case 0x34: (2, .i64, .i64Load32S)
+            default: (2, .i64, .i64Load32U)
+            }
+            let offset = try readMemarg(naturalLog2: natural)
+            try pop(.i32)
+            emit(Instruction(iop, a: top, b: top, imm: offset))
+            push(type)
+        case 0x36...0x3E:
+            let (natural, type, iop): (UInt32, ValueType, Op) = switch op {
+            case 0x36: (2, .i32, .i32Store)
+            case 0x37: (3, .i64, .i64Store)
+            case 0x38: (2, .f32, .i32Store)
+            case 0x39: (3, .f64, .i64Store)
+            case 0x3A: (0, .i32, .i32Store8)
+            case 0x3B: (1, .i32, .i32Store16)
+            case 0x3C: (0, .i64, .i64Store8)
+            case 0x3D: (1, .i64, .i64Store16)
+            default: (2, .i64, .i64Store32)
+            }
+            let offset = try readMemarg(naturalLog2: natural)
+            try pop(type)
+            try pop(.i32)
+            emit(Instruction(iop, a: top + 1, b: top, imm: offset))
+        case 0x3F, 0x40:
+            let zat = r.pos
+            guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: zat) }
+            guard ctx.memoryCount > 0 else { throw invalid("unknown memory 0", at: at) }
+            if op == 0x40 { try pop(.i32) }
+            emit(Instruction(op == 0x3F ? .memorySize : .memoryGrow, a: top))
+            push(.i32)
+        case 0x41:
+            let v = UInt32(bitPattern: try r.s32())
+            emit(Instruction(.const_, a: top, imm: UInt64(v)))
+            push(.i32)
+        case 0x42:
+            let v = UInt64(bitPattern: try r.s64())
+            emit(Instruction(.const_, a: top, imm: v))
+            push(.i64)
+        case 0x43:
+            let v = try r.u32Fixed()
+            emit(Instruction(.const_, a: top, imm: UInt64(v)))
+            push(.f32)
+        case 0x44:
+            let v = try r.u64Fixed()
+            emit(Instruction(.const_, a: top, imm: v))
+            push(.f64)
+        case 0x45...0xC4:
+            let sig = OpcodeTable.numeric(op)!
+            try pop(sig.params)
+            let s = top
+            if (0xBC...0xBF).contains(op) {
+                // Reinterpretations keep the bits: nothing to do.
+            } else if sig.params.count == 1 {
+                emit(Instruction(Op(rawValue: op)!, a: s, b: s))
+            } else {
+                emit(Instruction(Op(rawValue: op)!, a: s, b: s, c: s + 1))
+            }
+            push(sig.result)
+        case 0xD0:
+            let t = try ModuleParser.refType(&r)
+            emit(Instruction(.const_, a: top, imm: 0))
+            push(t)
+        case 0xD1:
+            let t = try pop()
+            if let t, !t.isRef { throw invalid("type mismatch (ref.is_null on \(t))", at: at) }
+            emit(Instruction(.refIsNull, a: top, b: top))
+            push(.i32)
+        case 0xD2:
+            let f = try r.u32()
+            guard Int(f) < ctx.functionTypes.count else { throw invalid("unknown function \(f)", at: at) }
+            guard ctx.declaredRefs.contains(f) else { throw invalid("undeclared function reference", at: at) }
+            emit(Instruction(.refFunc, a: top, b: Int32(f)))
+            push(.funcRef)
+        case 0xFC:
+            try prefixed(at: at)
+        case 0xFD:
+            throw WasmError(kind: .malformed, section: "code", offset: at, message: "SIMD not supported")
+        default:
+            throw r.malformed("illegal opcode 0x\(String(op, radix: 16))", at: at)
+        }
+    }
+
+    mutating func checkDataSegment(_ seg: UInt32, at: Int) throws(WasmError) {
+        usesDataCount = true
+        guard let dc = ctx.dataCount else {
+            if ctx.dataSegments > 0 { throw r.malformed("data count section required", at: at) }
+            throw invalid("unknown data segment \(seg)", at: at)
+        }
+        guard seg < dc else { throw invalid("unknown data segment \(seg)", at: at) }
+    }
+
+    mutating func prefixed(at: Int) throws(WasmError) {
+        let sub = try r.u32()
+        switch sub {
+        case 0...7:
+            let (from, to): (ValueType, ValueType) = switch sub {
+            case 0, 1: (.f32, .i32)
+            case 2, 3: (.f64, .i32)
+            case 4, 5: (.f32, .i64)
+            default: (.f64, .i64)
+            }
+            try pop(from)
+            emit(Instruction(Op(rawValue: Op.i32TruncSatF32S.rawValue + UInt8(sub))!, a: top, b: top))
+            push(to)
+        case 8:
+            let seg = try r.u32()
+            let zat = r.pos
+            guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: zat) }
+            guard ctx.memoryCount > 0 else { throw invalid("unknown memory 0", at: at) }
+            try checkDataSegment(seg, at: at)
+            try pop([.i32, .i32, .i32])
+            emit(Instruction(.memoryInit, a: top, b: Int32(seg)))
+        case 9:
+            let seg = try r.u32()
+            try checkDataSegment(seg, at: at)
+            emit(Instruction(.dataDrop, b: Int32(seg)))
+        case 10:
+            let z1at = r.pos
+            guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: z1at) }
+            guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: z1at + 1) }
+            guard ctx.memoryCount > 0 else { throw invalid("unknown memory 0", at: at) }
+            try pop([.i32, .i32, .i32])
+            emit(Instruction(.memoryCopy, a: top))
+        case 11:
+            let zat = r.pos
+            guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: zat) }
+            guard ctx.memoryCount > 0 else { throw invalid("unknown memory 0", at: at) }
+            try pop([.i32, .i32, .i32])
+            emit(Instruction(.memoryFill, a: top))
+        case 12:
+            let seg = try r.u32()
+            let table = try r.u32()
+            guard Int(table) < ctx.tables.count else { throw invalid("unknown table \(table)", at: at) }
+            guard Int(seg) < ctx.elementTypes.count else { throw invalid("unknown elem segment \(seg)", at: at) }
+            guard ctx.elementTypes[Int(seg)] == ctx.tables[Int(table)].element else { throw invalid("type mismatch (element segment and table types differ)", at: at) }
+            try pop([.i32, .i32, .i32])
+            emit(Instruction(.tableInit, a: top, b: Int32(table), c: Int32(seg)))
+        case 13:
+            let seg = try r.u32()
+            guard Int(seg) < ctx.elementTypes.count else { throw invalid("unknown elem segment \(seg)", at: at) }
+            emit(Instruction(.elemDrop, b: Int32(seg)))
+        case 14:
+            let dst = try r.u32()
+            let src = try r.u32()
+            guard Int(dst) < ctx.tables.count else { throw invalid("unknown table \(dst)", at: at) }
+            guard Int(src) < ctx.tables.count else { throw invalid("unknown table \(src)", at: at) }
+            guard ctx.tables[Int(dst)].element == ctx.tables[Int(src)].element else { throw invalid("type mismatch (table.copy between different element types)", at: at) }
+            try pop([.i32, .i32, .i32])
+            emit(Instruction(.tableCopy, a: top, b: Int32(dst), c: Int32(src)))
+        case 15:
+            let t = try r.u32()
+            guard Int(t) < ctx.tables.count else { throw invalid("unknown table \(t)", at: at) }
+            try pop([ctx.tables[Int(t)].element, .i32])
+            emit(Instruction(.tableGrow, a: top, b: Int32(t)))
+            push(.i32)
+        case 16:
+            let t = try r.u32()
+            guard Int(t) < ctx.tables.count else { throw invalid("unknown table \(t)", at: at) }
+            emit(Instruction(.tableSize, a: top, b: Int32(t)))
+            push(.i32)
+        case 17:
+            let t = try r.u32()
+            guard Int(t) < ctx.tables.count else { throw invalid("unknown table \(t)", at: at) }
+            try pop([.i32, ctx.tables[Int(t)].element, .i32])
+            emit(Instruction(.tableFill, a: top, b: Int32(t)))
+        default:
+            throw r.malformed("illegal opcode 0xfc \(sub)", at: at)
+        }
+    }
+}

@@ -1,0 +1,489 @@
+// The interpreter: one loop with a dense switch over the translated code; an explicit frame stack
+// (no native recursion per Wasm call), fuel and deadline checks at function entry and loop headers.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+@inline(__always) func lo32(_ v: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: v) }
+@inline(__always) func s32(_ v: UInt64) -> Int32 { Int32(truncatingIfNeeded: v) }
+@inline(__always) func f32(_ v: UInt64) -> Float { Float(bitPattern: UInt32(truncatingIfNeeded: v)) }
+@inline(__always) func f64(_ v: UInt64) -> Double { Double(bitPattern: v) }
+@inline(__always) func bits(_ v: Float) -> UInt64 { UInt64(v.bitPattern) }
+@inline(__always) func bits(_ v: Double) -> UInt64 { v.bitPattern }
+@inline(__always) func b(_ v: Bool) -> UInt64 { v ? 1 : 0 }
+
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// Fuel accounting for one execution: the loop counts a slice down; refills account and check limits.
+struct FuelMeter {
+    var limit: UInt64?
+    var deadline: UInt64?
+    var used: UInt64 = 0
+    var given: Int64 = 0
+
+    /// Called when the slice ran out (`counter` < 0). Returns the new counter or throws.
+    mutating func refill(_ counter: Int64) throws(Trap) -> Int64 {
+        used &+= UInt64(given &- counter)
+        if let limit, used > limit { throw Trap(.outOfFuel) }
+        if let deadline, monotonicNanos() >= deadline { throw Trap(.deadlineExceeded) }
+        var slice: Int64 = 1 << 40
+        if let limit { slice = Int64(min(limit - used, UInt64(slice))) }
+        if deadline != nil { slice = min(slice, 20_000) }
+        given = slice
+        return slice
+    }
+
+    mutating func finish(_ counter: Int64) { used &+= UInt64(given &- counter); given = counter }
+}
+
+extension InstanceState {
+    /// Runs `f` with its arguments in `stack.slots[0...]`; results are left in `stack.slots[0...]`.
+    func run(_ f: FunctionInstance, stack outer: ExecutionStack) throws(Trap) {
+        var s = outer
+        if s.busy {
+            // Re-entered from a host function: use a separate stack.
+            let nested = ExecutionStack()
+            for k in 0..<max(f.type.params.count, 1) { nested.slots[k] = outer.slots[k] }
+            s = nested
+        }
+        s.busy = true
+        defer { s.busy = false }
+        var meter = FuelMeter(limit: limitsStorage.fuel, deadline: limitsStorage.deadlineNanos)
+        var counter: Int64 = 0
+        defer { if s !== outer { for k in 0..<f.type.results.count { outer.slots[k] = s.slots[k] } } }
+        do {
+            counter = try meter.refill(0)
+            try interpret(f, s, &counter, &meter)
+            meter.finish(counter)
+            fuelUsed = meter.used
+        } catch {
+            meter.finish(counter)
+            fuelUsed = meter.used
+            throw error
+        }
+    }
+
+    static func callHost(_ f: FunctionInstance, args: UnsafeMutablePointer<UInt64>, end: UnsafeMutablePointer<UInt64>, caller: InstanceState?) throws(Trap) {
+        let host = f.host!
+        let t = host.type
+        guard args + t.params.count + t.results.count <= end else { throw Trap(.callStackExhausted) }
+        let results = args + t.params.count
+        for k in 0..<t.results.count { results[k] = 0 }
+        var call = HostCall(args: args, results: results, type: t, memoryInstance: caller?.memories.first, state: caller)
+        try host.body(&call)
+        for k in 0..<t.results.count { args[k] = results[k] }
+    }
+
+    func interpret(_ entry: FunctionInstance, _ s: ExecutionStack, _ counter: inout Int64, _ meter: inout FuelMeter) throws(Trap) {
+        let stackEnd = s.slots + ExecutionStack.slotCapacity
+        if entry.host != nil {
+            try Self.callHost(entry, args: s.slots, end: stackEnd, caller: nil)
+            return
+        }
+        guard let owner = entry.owner else { throw Trap(.host("the function's instance no longer exists")) }
+        let maxDepth = min(limitsStorage.maxCallDepth, ExecutionStack.frameCapacity - 1)
+        var r = Registers(owner, sp: s.slots, stackEnd: stackEnd, frames: s.frames, maxDepth: maxDepth)
+        let m0 = r.metas[entry.index]
+        guard r.sp + Int(m0.slotCount) <= stackEnd else { throw Trap(.callStackExhausted) }
+        for k in Int(m0.paramCount)..<Int(m0.localCount) { r.sp[k] = 0 }
+        r.pc = Int(m0.entry)
+        try Self.loop(r, &counter, &meter)
+    }
+
+    static func loop(_ start: Registers, _ counterRef: inout Int64, _ meter: inout FuelMeter) throws(Trap) {
+        var r = start
+        var sp = r.sp
+        var pc = r.pc
+        var code = r.code
+        var mem = r.mem
+        var memSize = r.memSize
+        var globals = r.globals
+        var metas = r.metas
+        var counter = counterRef
+        defer { counterRef = counter }
+        @inline(__always) func addr(_ base: UInt64, _ offset: UInt64, _ size: UInt64, _ mem: UnsafeMutableRawPointer, _ memSize: UInt64) throws(Trap) -> UnsafeMutableRawPointer {
+            let ea = (base & 0xFFFF_FFFF) &+ offset
+            guard ea &+ size <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
+            return mem + Int(ea)
+        }
+        while true {
+            let i = code[pc]
+            pc &+= 1
+            switch i.op {
+            case .unreachable: throw Trap(.unreachable)
+            case .nop, .brIfEqz: break
+            case .br: pc = Int(i.b)
+            case .brIf: if lo32(sp[Int(i.a)]) != 0 { pc = Int(i.b) }
+            case .brIfNot: if lo32(sp[Int(i.a)]) == 0 { pc = Int(i.b) }
+            case .brTable:
+                let n = UInt32(i.c) - 1
+                let v = lo32(sp[Int(i.a)])
+                pc &+= Int(v < n ? v : n)
+            case .ret:
+                if r.depth == 0 { return }
+                r.depth &-= 1
+                let fr = r.frames[r.depth]
+                pc = fr.returnPC
+                sp = fr.fp
+                if fr.instance.toOpaque() != r.inst.toOpaque() {
+                    r.switchTo(fr.instance.takeUnretainedValue())
+                    code = r.code; metas = r.metas; globals = r.globals
+                }
+                r.reloadMemory()
+                mem = r.mem; memSize = r.memSize
+            case .call:
+                let m = metas[Int(i.a)]
+                let argBase = sp + Int(i.b)
+                guard r.depth < r.maxDepth, argBase + Int(m.slotCount) <= r.stackEnd else { throw Trap(.callStackExhausted) }
+                r.frames[r.depth] = CallFrame(returnPC: pc, fp: sp, instance: r.inst)
+                r.depth &+= 1
+                var k = Int(m.paramCount)
+                let n = Int(m.localCount)
+                while k < n { argBase[k] = 0; k &+= 1 }
+                sp = argBase
+                pc = Int(m.entry)
+            case .callImport, .callIndirect:
+                r.sp = sp; r.pc = pc
+                try r.callSlow(i)
+                sp = r.sp; pc = r.pc; code = r.code; metas = r.metas; globals = r.globals; mem = r.mem; memSize = r.memSize
+            case .fuel:
+                counter &-= Int64(bitPattern: i.imm)
+                if counter < 0 { counter = try meter.refill(counter) }
+            case .copy: sp[Int(i.a)] = sp[Int(i.b)]
+            case .select: if lo32(sp[Int(i.c)]) == 0 { sp[Int(i.a)] = sp[Int(i.b)] }
+            case .const_: sp[Int(i.a)] = i.imm
+            case .globalGet: sp[Int(i.a)] = globals[Int(i.b)].pointee
+            case .globalSet: globals[Int(i.b)].pointee = sp[Int(i.a)]
+            case .globalSetRef:
+                let g = r.inst.takeUnretainedValue().globals[Int(i.b)]
+                g.cell.pointee = sp[Int(i.a)]
+                if g.type.type == .funcRef { g.keep = FunctionInstance.from(bits: sp[Int(i.a)]) }
+
+            case .i32Load: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).loadUnaligned(as: UInt32.self))
+            case .i64Load: sp[Int(i.a)] = try addr(sp[Int(i.b)], i.imm, 8, mem, memSize).loadUnaligned(as: UInt64.self)
+            case .i32Load8S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: Int8.self))))
+            case .i32Load8U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: UInt8.self))
+            case .i32Load16S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: Int16.self))))
+            case .i32Load16U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: UInt16.self))
+            case .i64Load8S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: Int8.self)))
+            case .i64Load8U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: UInt8.self))
+            case .i64Load16S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: Int16.self)))
+            case .i64Load16U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: UInt16.self))
+            case .i64Load32S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).loadUnaligned(as: Int32.self)))
+            case .i64Load32U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).loadUnaligned(as: UInt32.self))
+            case .i32Store: try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).storeBytes(of: lo32(sp[Int(i.a)]), as: UInt32.self)
+            case .i64Store: try addr(sp[Int(i.b)], i.imm, 8, mem, memSize).storeBytes(of: sp[Int(i.a)], as: UInt64.self)
+            case .i32Store8, .i64Store8: try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).storeBytes(of: UInt8(truncatingIfNeeded: sp[Int(i.a)]), as: UInt8.self)
+            case .i32Store16, .i64Store16: try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).storeBytes(of: UInt16(truncatingIfNeeded: sp[Int(i.a)]), as: UInt16.self)
+            case .i64Store32: try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).storeBytes(of: UInt32(truncatingIfNeeded: sp[Int(i.a)]), as: UInt32.self)
+            case .memorySize: sp[Int(i.a)] = memSize / 65536
+            case .memoryGrow:
+                let m = r.inst.takeUnretainedValue().memories[0]
+                sp[Int(i.a)] = UInt64(m.grow(lo32(sp[Int(i.a)])))
+                r.mem = m.base
+                r.memSize = UInt64(m.byteCount)
+                mem = m.base
+                memSize = UInt64(m.byteCount)
+            case .memoryFill:
+                let d = UInt64(lo32(sp[Int(i.a)])), v = UInt8(truncatingIfNeeded: sp[Int(i.a) + 1]), n = UInt64(lo32(sp[Int(i.a) + 2]))
+                guard d + n <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
+                memset(mem + Int(d), Int32(v), Int(n))
+            case .memoryCopy:
+                let d = UInt64(lo32(sp[Int(i.a)])), src = UInt64(lo32(sp[Int(i.a) + 1])), n = UInt64(lo32(sp[Int(i.a) + 2]))
+                guard d + n <= memSize, src + n <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
+                memmove(mem + Int(d), mem + Int(src), Int(n))
+            case .memoryInit:
+                try r.inst.takeUnretainedValue().initMemory(segment: Int(i.b), dst: lo32(sp[Int(i.a)]), src: lo32(sp[Int(i.a) + 1]), count: lo32(sp[Int(i.a) + 2]))
+            case .dataDrop: r.inst.takeUnretainedValue().droppedData[Int(i.b)] = true
+
+            case .refIsNull: sp[Int(i.a)] = b(sp[Int(i.b)] == 0)
+            case .refFunc: sp[Int(i.a)] = r.inst.takeUnretainedValue().functions[Int(i.b)].bits
+            case .tableGet:
+                let t = r.inst.takeUnretainedValue().tables[Int(i.b)]
+                let idx = Int(lo32(sp[Int(i.a)]))
+                guard idx < t.elements.count else { throw Trap(.outOfBoundsTableAccess) }
+                sp[Int(i.a)] = t.elements[idx]
+            case .tableSet:
+                let t = r.inst.takeUnretainedValue().tables[Int(i.b)]
+                let idx = Int(lo32(sp[Int(i.a)]))
+                guard idx < t.elements.count else { throw Trap(.outOfBoundsTableAccess) }
+                t.set(idx, sp[Int(i.a) + 1])
+            case .tableSize: sp[Int(i.a)] = UInt64(r.inst.takeUnretainedValue().tables[Int(i.b)].elements.count)
+            case .tableGrow:
+                let t = r.inst.takeUnretainedValue().tables[Int(i.b)]
+                sp[Int(i.a)] = UInt64(t.grow(lo32(sp[Int(i.a) + 1]), sp[Int(i.a)]))
+            case .tableFill:
+                let t = r.inst.takeUnretainedValue().tables[Int(i.b)]
+                let d = Int(lo32(sp[Int(i.a)])), v = sp[Int(i.a) + 1], n = Int(lo32(sp[Int(i.a) + 2]))
+                guard d + n <= t.elements.count else { throw Trap(.outOfBoundsTableAccess) }
+                for k in 0..<n { t.set(d + k, v) }
+            case .tableCopy:
+                let o = r.inst.takeUnretainedValue()
+                let dt = o.tables[Int(i.b)], st = o.tables[Int(i.c)]
+                let d = Int(lo32(sp[Int(i.a)])), src = Int(lo32(sp[Int(i.a) + 1])), n = Int(lo32(sp[Int(i.a) + 2]))
+                guard d + n <= dt.elements.count, src + n <= st.elements.count else { throw Trap(.outOfBoundsTableAccess) }
+                if d <= src { for k in 0..<n { dt.set(d + k, st.elements[src + k]) } }
+                else { for k in (0..<n).reversed() { dt.set(d + k, st.elements[src + k]) } }
+            case .tableInit:
+                try r.inst.takeUnretainedValue().initTable(table: Int(i.b), segment: Int(i.c), dst: lo32(sp[Int(i.a)]), src: lo32(sp[Int(i.a) + 1]), count: lo32(sp[Int(i.a) + 2]))
+            case .elemDrop: r.inst.takeUnretainedValue().droppedElements[Int(i.b)] = true
+            case .i32AddImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &+ UInt32(truncatingIfNeeded: i.imm))
+
+            // i32 comparisons
+            case .i32Eqz: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) == 0)
+            case .i32Eq: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) == lo32(sp[Int(i.c)]))
+            case .i32Ne: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) != lo32(sp[Int(i.c)]))
+            case .i32LtS: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) < s32(sp[Int(i.c)]))
+            case .i32LtU: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) < lo32(sp[Int(i.c)]))
+            case .i32GtS: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) > s32(sp[Int(i.c)]))
+            case .i32GtU: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) > lo32(sp[Int(i.c)]))
+            case .i32LeS: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) <= s32(sp[Int(i.c)]))
+            case .i32LeU: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) <= lo32(sp[Int(i.c)]))
+            case .i32GeS: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) >= s32(sp[Int(i.c)]))
+            case .i32GeU: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) >= lo32(sp[Int(i.c)]))
+            // i64 comparisons
+            case .i64Eqz: sp[Int(i.a)] = b(sp[Int(i.b)] == 0)
+            case .i64Eq: sp[Int(i.a)] = b(sp[Int(i.b)] == sp[Int(i.c)])
+            case .i64Ne: sp[Int(i.a)] = b(sp[Int(i.b)] != sp[Int(i.c)])
+            case .i64LtS: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) < Int64(bitPattern: sp[Int(i.c)]))
+            case .i64LtU: sp[Int(i.a)] = b(sp[Int(i.b)] < sp[Int(i.c)])
+            case .i64GtS: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) > Int64(bitPattern: sp[Int(i.c)]))
+            case .i64GtU: sp[Int(i.a)] = b(sp[Int(i.b)] > sp[Int(i.c)])
+            case .i64LeS: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) <= Int64(bitPattern: sp[Int(i.c)]))
+            case .i64LeU: sp[Int(i.a)] = b(sp[Int(i.b)] <= sp[Int(i.c)])
+            case .i64GeS: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) >= Int64(bitPattern: sp[Int(i.c)]))
+            case .i64GeU: sp[Int(i.a)] = b(sp[Int(i.b)] >= sp[Int(i.c)])
+            // float comparisons
+            case .f32Eq: sp[Int(i.a)] = b(f32(sp[Int(i.b)]) == f32(sp[Int(i.c)]))
+            case .f32Ne: sp[Int(i.a)] = b(f32(sp[Int(i.b)]) != f32(sp[Int(i.c)]))
+            case .f32Lt: sp[Int(i.a)] = b(f32(sp[Int(i.b)]) < f32(sp[Int(i.c)]))
+            case .f32Gt: sp[Int(i.a)] = b(f32(sp[Int(i.b)]) > f32(sp[Int(i.c)]))
+            case .f32Le: sp[Int(i.a)] = b(f32(sp[Int(i.b)]) <= f32(sp[Int(i.c)]))
+            case .f32Ge: sp[Int(i.a)] = b(f32(sp[Int(i.b)]) >= f32(sp[Int(i.c)]))
+            case .f64Eq: sp[Int(i.a)] = b(f64(sp[Int(i.b)]) == f64(sp[Int(i.c)]))
+            case .f64Ne: sp[Int(i.a)] = b(f64(sp[Int(i.b)]) != f64(sp[Int(i.c)]))
+            case .f64Lt: sp[Int(i.a)] = b(f64(sp[Int(i.b)]) < f64(sp[Int(i.c)]))
+            case .f64Gt: sp[Int(i.a)] = b(f64(sp[Int(i.b)]) > f64(sp[Int(i.c)]))
+            case .f64Le: sp[Int(i.a)] = b(f64(sp[Int(i.b)]) <= f64(sp[Int(i.c)]))
+            case .f64Ge: sp[Int(i.a)] = b(f64(sp[Int(i.b)]) >= f64(sp[Int(i.c)]))
+            // i32 arithmetic
+            case .i32Clz: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]).leadingZeroBitCount)
+            case .i32Ctz: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]).trailingZeroBitCount)
+            case .i32Popcnt: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]).nonzeroBitCount)
+            case .i32Add: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &+ lo32(sp[Int(i.c)]))
+            case .i32Sub: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &- lo32(sp[Int(i.c)]))
+            case .i32Mul: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &* lo32(sp[Int(i.c)]))
+            case .i32DivS:
+                let x = s32(sp[Int(i.b)]), y = s32(sp[Int(i.c)])
+                if y == 0 { throw Trap(.integerDivideByZero) }
+                if x == Int32.min && y == -1 { throw Trap(.integerOverflow) }
+                sp[Int(i.a)] = UInt64(UInt32(bitPattern: x / y))
+            case .i32DivU:
+                let x = lo32(sp[Int(i.b)]), y = lo32(sp[Int(i.c)])
+                if y == 0 { throw Trap(.integerDivideByZero) }
+                sp[Int(i.a)] = UInt64(x / y)
+            case .i32RemS:
+                let x = s32(sp[Int(i.b)]), y = s32(sp[Int(i.c)])
+                if y == 0 { throw Trap(.integerDivideByZero) }
+                sp[Int(i.a)] = y == -1 ? 0 : UInt64(UInt32(bitPattern: x % y))
+            case .i32RemU:
+                let x = lo32(sp[Int(i.b)]), y = lo32(sp[Int(i.c)])
+                if y == 0 { throw Trap(.integerDivideByZero) }
+                sp[Int(i.a)] = UInt64(x % y)
+            case .i32And: sp[Int(i.a)] = sp[Int(i.b)] & sp[Int(i.c)]
+            case .i32Or: sp[Int(i.a)] = sp[Int(i.b)] | sp[Int(i.c)]
+            case .i32Xor: sp[Int(i.a)] = sp[Int(i.b)] ^ sp[Int(i.c)]
+            case .i32Shl: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &<< lo32(sp[Int(i.c)]))
+            case .i32ShrS: sp[Int(i.a)] = UInt64(UInt32(bitPattern: s32(sp[Int(i.b)]) &>> s32(sp[Int(i.c)])))
+            case .i32ShrU: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &>> lo32(sp[Int(i.c)]))
+            case .i32Rotl: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]).rotl(lo32(sp[Int(i.c)])))
+            case .i32Rotr: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]).rotr(lo32(sp[Int(i.c)])))
+            // i64 arithmetic
+            case .i64Clz: sp[Int(i.a)] = UInt64(sp[Int(i.b)].leadingZeroBitCount)
+            case .i64Ctz: sp[Int(i.a)] = UInt64(sp[Int(i.b)].trailingZeroBitCount)
+            case .i64Popcnt: sp[Int(i.a)] = UInt64(sp[Int(i.b)].nonzeroBitCount)
+            case .i64Add: sp[Int(i.a)] = sp[Int(i.b)] &+ sp[Int(i.c)]
+            case .i64Sub: sp[Int(i.a)] = sp[Int(i.b)] &- sp[Int(i.c)]
+            case .i64Mul: sp[Int(i.a)] = sp[Int(i.b)] &* sp[Int(i.c)]
+            case .i64DivS:
+                let x = Int64(bitPattern: sp[Int(i.b)]), y = Int64(bitPattern: sp[Int(i.c)])
+                if y == 0 { throw Trap(.integerDivideByZero) }
+                if x == Int64.min && y == -1 { throw Trap(.integerOverflow) }
+                sp[Int(i.a)] = UInt64(bitPattern: x / y)
+            case .i64DivU:
+                let x = sp[Int(i.b)], y = sp[Int(i.c)]
+                if y == 0 { throw Trap(.integerDivideByZero) }
+                sp[Int(i.a)] = x / y
+            case .i64RemS:
+                let x = Int64(bitPattern: sp[Int(i.b)]), y = Int64(bitPattern: sp[Int(i.c)])
+                if y == 0 { throw Trap(.integerDivideByZero) }
+                sp[Int(i.a)] = y == -1 ? 0 : UInt64(bitPattern: x % y)
+            case .i64RemU:
+                let x = sp[Int(i.b)], y = sp[Int(i.c)]
+                if y == 0 { throw Trap(.integerDivideByZero) }
+                sp[Int(i.a)] = x % y
+            case .i64And: sp[Int(i.a)] = sp[Int(i.b)] & sp[Int(i.c)]
+            case .i64Or: sp[Int(i.a)] = sp[Int(i.b)] | sp[Int(i.c)]
+            case .i64Xor: sp[Int(i.a)] = sp[Int(i.b)] ^ sp[Int(i.c)]
+            case .i64Shl: sp[Int(i.a)] = sp[Int(i.b)] &<< sp[Int(i.c)]
+            case .i64ShrS: sp[Int(i.a)] = UInt64(bitPattern: Int64(bitPattern: sp[Int(i.b)]) &>> Int64(bitPattern: sp[Int(i.c)]))
+            case .i64ShrU: sp[Int(i.a)] = sp[Int(i.b)] &>> sp[Int(i.c)]
+            case .i64Rotl: sp[Int(i.a)] = sp[Int(i.b)].rotl(sp[Int(i.c)])
+            case .i64Rotr: sp[Int(i.a)] = sp[Int(i.b)].rotr(sp[Int(i.c)])
+            // f32 arithmetic
+            case .f32Abs: sp[Int(i.a)] = sp[Int(i.b)] & 0x7FFF_FFFF
+            case .f32Neg: sp[Int(i.a)] = (sp[Int(i.b)] ^ 0x8000_0000) & 0xFFFF_FFFF
+            case .f32Ceil: sp[Int(i.a)] = bits(f32(sp[Int(i.b)]).rounded(.up))
+            case .f32Floor: sp[Int(i.a)] = bits(f32(sp[Int(i.b)]).rounded(.down))
+            case .f32Trunc: sp[Int(i.a)] = bits(f32(sp[Int(i.b)]).rounded(.towardZero))
+            case .f32Nearest: sp[Int(i.a)] = bits(f32(sp[Int(i.b)]).rounded(.toNearestOrEven))
+            case .f32Sqrt: sp[Int(i.a)] = bits(f32(sp[Int(i.b)]).squareRoot())
+            case .f32Add: sp[Int(i.a)] = bits(f32(sp[Int(i.b)]) + f32(sp[Int(i.c)]))
+            case .f32Sub: sp[Int(i.a)] = bits(f32(sp[Int(i.b)]) - f32(sp[Int(i.c)]))
+            case .f32Mul: sp[Int(i.a)] = bits(f32(sp[Int(i.b)]) * f32(sp[Int(i.c)]))
+            case .f32Div: sp[Int(i.a)] = bits(f32(sp[Int(i.b)]) / f32(sp[Int(i.c)]))
+            case .f32Min: sp[Int(i.a)] = bits(FloatOps.min(f32(sp[Int(i.b)]), f32(sp[Int(i.c)])))
+            case .f32Max: sp[Int(i.a)] = bits(FloatOps.max(f32(sp[Int(i.b)]), f32(sp[Int(i.c)])))
+            case .f32Copysign: sp[Int(i.a)] = (sp[Int(i.b)] & 0x7FFF_FFFF) | (sp[Int(i.c)] & 0x8000_0000)
+            // f64 arithmetic
+            case .f64Abs: sp[Int(i.a)] = sp[Int(i.b)] & 0x7FFF_FFFF_FFFF_FFFF
+            case .f64Neg: sp[Int(i.a)] = sp[Int(i.b)] ^ 0x8000_0000_0000_0000
+            case .f64Ceil: sp[Int(i.a)] = bits(f64(sp[Int(i.b)]).rounded(.up))
+            case .f64Floor: sp[Int(i.a)] = bits(f64(sp[Int(i.b)]).rounded(.down))
+            case .f64Trunc: sp[Int(i.a)] = bits(f64(sp[Int(i.b)]).rounded(.towardZero))
+            case .f64Nearest: sp[Int(i.a)] = bits(f64(sp[Int(i.b)]).rounded(.toNearestOrEven))
+            case .f64Sqrt: sp[Int(i.a)] = bits(f64(sp[Int(i.b)]).squareRoot())
+            case .f64Add: sp[Int(i.a)] = bits(f64(sp[Int(i.b)]) + f64(sp[Int(i.c)]))
+            case .f64Sub: sp[Int(i.a)] = bits(f64(sp[Int(i.b)]) - f64(sp[Int(i.c)]))
+            case .f64Mul: sp[Int(i.a)] = bits(f64(sp[Int(i.b)]) * f64(sp[Int(i.c)]))
+            case .f64Div: sp[Int(i.a)] = bits(f64(sp[Int(i.b)]) / f64(sp[Int(i.c)]))
+            case .f64Min: sp[Int(i.a)] = bits(FloatOps.min(f64(sp[Int(i.b)]), f64(sp[Int(i.c)])))
+            case .f64Max: sp[Int(i.a)] = bits(FloatOps.max(f64(sp[Int(i.b)]), f64(sp[Int(i.c)])))
+            case .f64Copysign: sp[Int(i.a)] = (sp[Int(i.b)] & 0x7FFF_FFFF_FFFF_FFFF) | (sp[Int(i.c)] & 0x8000_0000_0000_0000)
+            // conversions
+            case .i32WrapI64: sp[Int(i.a)] = sp[Int(i.b)] & 0xFFFF_FFFF
+            case .i32TruncF32S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: try FloatOps.truncI32S(Double(f32(sp[Int(i.b)])))))
+            case .i32TruncF32U: sp[Int(i.a)] = UInt64(try FloatOps.truncI32U(Double(f32(sp[Int(i.b)]))))
+            case .i32TruncF64S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: try FloatOps.truncI32S(f64(sp[Int(i.b)]))))
+            case .i32TruncF64U: sp[Int(i.a)] = UInt64(try FloatOps.truncI32U(f64(sp[Int(i.b)])))
+            case .i64ExtendI32S: sp[Int(i.a)] = UInt64(bitPattern: Int64(s32(sp[Int(i.b)])))
+            case .i64ExtendI32U: sp[Int(i.a)] = sp[Int(i.b)] & 0xFFFF_FFFF
+            case .i64TruncF32S: sp[Int(i.a)] = UInt64(bitPattern: try FloatOps.truncI64S(Double(f32(sp[Int(i.b)]))))
+            case .i64TruncF32U: sp[Int(i.a)] = try FloatOps.truncI64U(Double(f32(sp[Int(i.b)])))
+            case .i64TruncF64S: sp[Int(i.a)] = UInt64(bitPattern: try FloatOps.truncI64S(f64(sp[Int(i.b)])))
+            case .i64TruncF64U: sp[Int(i.a)] = try FloatOps.truncI64U(f64(sp[Int(i.b)]))
+            case .f32ConvertI32S: sp[Int(i.a)] = bits(Float(s32(sp[Int(i.b)])))
+            case .f32ConvertI32U: sp[Int(i.a)] = bits(Float(lo32(sp[Int(i.b)])))
+            case .f32ConvertI64S: sp[Int(i.a)] = bits(Float(Int64(bitPattern: sp[Int(i.b)])))
+            case .f32ConvertI64U: sp[Int(i.a)] = bits(Float(sp[Int(i.b)]))
+            case .f32DemoteF64: sp[Int(i.a)] = bits(FloatOps.demote(f64(sp[Int(i.b)])))
+            case .f64ConvertI32S: sp[Int(i.a)] = bits(Double(s32(sp[Int(i.b)])))
+            case .f64ConvertI32U: sp[Int(i.a)] = bits(Double(lo32(sp[Int(i.b)])))
+            case .f64ConvertI64S: sp[Int(i.a)] = bits(Double(Int64(bitPattern: sp[Int(i.b)])))
+            case .f64ConvertI64U: sp[Int(i.a)] = bits(Double(sp[Int(i.b)]))
+            case .f64PromoteF32: sp[Int(i.a)] = bits(FloatOps.promote(f32(sp[Int(i.b)])))
+            case .i32ReinterpretF32, .i64ReinterpretF64, .f32ReinterpretI32, .f64ReinterpretI64: sp[Int(i.a)] = sp[Int(i.b)]
+            case .i32Extend8S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: sp[Int(i.b)]))))
+            case .i32Extend16S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: sp[Int(i.b)]))))
+            case .i64Extend8S: sp[Int(i.a)] = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: sp[Int(i.b)])))
+            case .i64Extend16S: sp[Int(i.a)] = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: sp[Int(i.b)])))
+            case .i64Extend32S: sp[Int(i.a)] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: sp[Int(i.b)])))
+            case .i32TruncSatF32S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: FloatOps.satI32S(Double(f32(sp[Int(i.b)])))))
+            case .i32TruncSatF32U: sp[Int(i.a)] = UInt64(FloatOps.satI32U(Double(f32(sp[Int(i.b)]))))
+            case .i32TruncSatF64S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: FloatOps.satI32S(f64(sp[Int(i.b)]))))
+            case .i32TruncSatF64U: sp[Int(i.a)] = UInt64(FloatOps.satI32U(f64(sp[Int(i.b)])))
+            case .i64TruncSatF32S: sp[Int(i.a)] = UInt64(bitPattern: FloatOps.satI64S(Double(f32(sp[Int(i.b)]))))
+            case .i64TruncSatF32U: sp[Int(i.a)] = FloatOps.satI64U(Double(f32(sp[Int(i.b)])))
+            case .i64TruncSatF64S: sp[Int(i.a)] = UInt64(bitPattern: FloatOps.satI64S(f64(sp[Int(i.b)])))
+            case .i64TruncSatF64U: sp[Int(i.a)] = FloatOps.satI64U(f64(sp[Int(i.b)]))
+            }
+        }
+    }
+}
+
+/// The interpreter's machine state for the current frame and instance.
+struct Registers {
+    var sp: UnsafeMutablePointer<UInt64>
+    var pc = 0
+    var inst: Unmanaged<InstanceState>
+    var code: UnsafeMutablePointer<Instruction>
+    var metas: UnsafeMutablePointer<FunctionMeta>
+    var globals: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>
+    var mem: UnsafeMutableRawPointer
+    var memSize: UInt64
+    var depth = 0
+    let stackEnd: UnsafeMutablePointer<UInt64>
+    let frames: UnsafeMutablePointer<CallFrame>
+    let maxDepth: Int
+
+    init(_ o: InstanceState, sp: UnsafeMutablePointer<UInt64>, stackEnd: UnsafeMutablePointer<UInt64>, frames: UnsafeMutablePointer<CallFrame>, maxDepth: Int) {
+        self.sp = sp
+        self.inst = Unmanaged.passUnretained(o)
+        self.code = o.module.code.baseAddress!
+        self.metas = o.module.functions.baseAddress!
+        self.globals = o.globalCells
+        self.mem = o.memories.first?.base ?? UnsafeMutableRawPointer(bitPattern: 8)!
+        self.memSize = UInt64(o.memories.first?.byteCount ?? 0)
+        self.stackEnd = stackEnd
+        self.frames = frames
+        self.maxDepth = maxDepth
+    }
+
+    mutating func switchTo(_ o: InstanceState) {
+        inst = Unmanaged.passUnretained(o)
+        code = o.module.code.baseAddress!
+        metas = o.module.functions.baseAddress!
+        globals = o.globalCells
+    }
+
+    mutating func reloadMemory() {
+        let o = inst.takeUnretainedValue()
+        if let m = o.memories.first { mem = m.base; memSize = UInt64(m.byteCount) } else { memSize = 0 }
+    }
+
+    /// call to an import, or call_indirect: may reach a host function or another instance.
+    mutating func callSlow(_ i: Instruction) throws(Trap) {
+        let o = inst.takeUnretainedValue()
+        let f: FunctionInstance
+        if i.op == .callImport {
+            f = o.functions[Int(i.a)]
+        } else {
+            let table = o.tables[Int(i.a)]
+            let idx = Int(lo32(sp[Int(Int32(bitPattern: UInt32(truncatingIfNeeded: i.imm)))]))
+            guard idx < table.elements.count else { throw Trap(.undefinedElement) }
+            guard let g = FunctionInstance.from(bits: table.elements[idx]) else { throw Trap(.uninitializedElement) }
+            guard g.typeID == o.module.typeIDs[Int(i.c)] else { throw Trap(.indirectCallTypeMismatch) }
+            f = g
+        }
+        let argBase = sp + Int(i.b)
+        if f.host != nil {
+            try InstanceState.callHost(f, args: argBase, end: stackEnd, caller: o)
+            reloadMemory()
+            return
+        }
+        let caller = inst
+        if f.ownerID != ObjectIdentifier(o) {
+            guard let owner = f.owner else { throw Trap(.host("the function's instance no longer exists")) }
+            switchTo(owner)
+            reloadMemory()
+        }
+        let m = metas[f.index]
+        guard depth < maxDepth, argBase + Int(m.slotCount) <= stackEnd else {
+            if f.ownerID != ObjectIdentifier(o) { switchTo(o); reloadMemory() }
+            throw Trap(.callStackExhausted)
+        }
+        frames[depth] = CallFrame(returnPC: pc, fp: sp, instance: caller)
+        depth += 1
+        var k = Int(m.paramCount)
+        while k < Int(m.localCount) { argBase[k] = 0; k += 1 }
+        sp = argBase
+        pc = Int(m.entry)
+    }
+}

@@ -1,1 +1,0 @@
-// LedgeWasm: WebAssembly 2.0 decoder, validator, translator and interpreter (no dependencies).

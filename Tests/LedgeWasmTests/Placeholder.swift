@@ -1,2 +1,0 @@
-// LedgeWasmTests: placeholder until the module has tests.
-import Testing
