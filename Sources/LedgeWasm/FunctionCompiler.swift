@@ -36,6 +36,13 @@ struct FunctionCompiler {
     let resultTypes: [ValueType]
     var code: [Instruction]
     var vals: [ValueType?] = []
+    /// Where each operand's value lives: its own stack slot, or a local (folded `local.get`).
+    var srcs: [Int32] = []
+    /// Index of the instruction that produced each operand into its own slot (-1 if none).
+    var producers: [Int] = []
+    /// Slot of the most recently popped operand.
+    var popped: Int32 = 0
+    var poppedProducer = -1
     var frames: [Frame] = []
     var maxHeight = 0
     var fuelIndex = 0
@@ -63,7 +70,50 @@ struct FunctionCompiler {
 
     mutating func push(_ t: ValueType?) {
         vals.append(t)
+        srcs.append(slot(vals.count - 1))
+        producers.append(-1)
         if vals.count > maxHeight { maxHeight = vals.count }
+    }
+
+    /// Pushes an operand that is read from local `index` until materialized.
+    mutating func pushLocal(_ t: ValueType?, _ index: Int) {
+        vals.append(t)
+        srcs.append(Int32(index))
+        producers.append(-1)
+        if vals.count > maxHeight { maxHeight = vals.count }
+    }
+
+    /// Emits `inst` (whose `a` is the destination: the next stack slot) and pushes its result.
+    mutating func emitResult(_ inst: Instruction, _ t: ValueType?) {
+        let reach = reachable
+        emit(inst)
+        push(t)
+        if reach { producers[producers.count - 1] = code.count - 1 }
+    }
+
+    /// Copies operands [from, count) that live elsewhere into their own slots.
+    mutating func materialize(from: Int) {
+        var k = from
+        while k < vals.count {
+            if srcs[k] != slot(k) {
+                emit(Instruction(.copy, a: slot(k), b: srcs[k]))
+                srcs[k] = slot(k)
+            }
+            producers[k] = -1
+            k += 1
+        }
+    }
+
+    mutating func materializeAll() { materialize(from: 0) }
+    mutating func materializeTop(_ n: Int) { materialize(from: max(0, vals.count - n)) }
+
+    /// Before local `index` changes: operands still reading it get their own copy.
+    mutating func materializeLocal(_ index: Int) {
+        for k in 0..<vals.count where srcs[k] == Int32(index) {
+            emit(Instruction(.copy, a: slot(k), b: srcs[k]))
+            srcs[k] = slot(k)
+            producers[k] = -1
+        }
     }
 
     mutating func pop() throws(WasmError) -> ValueType? {
@@ -72,12 +122,16 @@ struct FunctionCompiler {
             if f.unreachable { return nil }
             throw invalid("type mismatch (operand stack underflow)")
         }
+        popped = srcs.removeLast()
+        poppedProducer = producers.removeLast()
         return vals.removeLast()
     }
 
-    mutating func pop(_ expected: ValueType) throws(WasmError) {
+    @discardableResult
+    mutating func pop(_ expected: ValueType) throws(WasmError) -> Int32 {
         let t = try pop()
         if let t, t != expected { throw invalid("type mismatch (expected \(expected), found \(t))") }
+        return popped
     }
 
     mutating func pop(_ types: [ValueType]) throws(WasmError) {
@@ -85,7 +139,10 @@ struct FunctionCompiler {
     }
 
     mutating func setUnreachable() {
-        vals.removeSubrange(frames[frames.count - 1].height...)
+        let h = frames[frames.count - 1].height
+        vals.removeSubrange(h...)
+        srcs.removeSubrange(h...)
+        producers.removeSubrange(h...)
         frames[frames.count - 1].unreachable = true
     }
 
@@ -204,6 +261,7 @@ struct FunctionCompiler {
             fuelCount += 1
             if op == 0x0B && frames.count == 1 {
                 // End of the function.
+                materializeAll()
                 try pop(resultTypes)
                 guard vals.isEmpty else { throw invalid("type mismatch (values remain at end of function)", at: at) }
                 if reachable {
@@ -216,6 +274,19 @@ struct FunctionCompiler {
                 return (code, localCount + maxHeight, usesDataCount)
             }
             try instruction(op, at: at)
+        }
+    }
+
+    /// local.set: retarget the producing instruction to write the local directly when safe.
+    mutating func setLocal(_ i: Int) throws(WasmError) {
+        let v = try pop(localTypes[i])
+        let prod = poppedProducer
+        guard reachable else { return }
+        if srcs.contains(Int32(i)) { materializeLocal(i) }
+        if prod >= 0 && prod == code.count - 1 && v == slot(vals.count) {
+            code[prod].a = Int32(i)
+        } else if v != Int32(i) {
+            emit(Instruction(.copy, a: Int32(i), b: v))
         }
     }
 
@@ -234,6 +305,7 @@ struct FunctionCompiler {
         case 0x01: break
         case 0x02, 0x03:
             let (params, results) = try Self.blockType(&r, ctx)
+            materializeAll()
             try pop(params)
             let h = vals.count
             for p in params { push(p) }
@@ -246,8 +318,8 @@ struct FunctionCompiler {
             frames.append(f)
         case 0x04:
             let (params, results) = try Self.blockType(&r, ctx)
-            try pop(.i32)
-            let cond = top
+            let cond = try pop(.i32)
+            materializeAll()
             try pop(params)
             let h = vals.count
             for p in params { push(p) }
@@ -261,6 +333,7 @@ struct FunctionCompiler {
         case 0x05:
             var f = frames[frames.count - 1]
             guard f.kind == .ifThen else { throw invalid("else without matching if", at: at) }
+            materializeAll()
             try pop(f.results)
             guard vals.count == f.height else { throw invalid("type mismatch (values remain at else)", at: at) }
             if !f.unreachable && !f.dead {
@@ -274,6 +347,7 @@ struct FunctionCompiler {
             for p in f.params { push(p) }
         case 0x0B:
             let f = frames[frames.count - 1]
+            materializeAll()
             try pop(f.results)
             guard vals.count == f.height else { throw invalid("type mismatch (values remain at end of block)", at: at) }
             if f.kind == .ifThen && f.params != f.results {
@@ -287,6 +361,7 @@ struct FunctionCompiler {
         case 0x0C:
             let d = try r.u32()
             let l = try label(d)
+            materializeAll()
             try checkLabelValues(l)
             if reachable {
                 emitMoves(to: l)
@@ -296,8 +371,8 @@ struct FunctionCompiler {
         case 0x0D:
             let d = try r.u32()
             let l = try label(d)
-            try pop(.i32)
-            let cond = top
+            let cond = try pop(.i32)
+            materializeAll()
             try checkLabelValues(l, pushLabelTypes: true)
             if reachable {
                 if needsMoves(l) {
@@ -315,8 +390,8 @@ struct FunctionCompiler {
             guard n < r.end - r.pos else { throw r.malformed("unexpected end of section or function") }
             var depths: [UInt32] = []
             for _ in 0...n { depths.append(try r.u32()) }
-            try pop(.i32)
-            let index = top
+            let index = try pop(.i32)
+            materializeAll()
             let defaultLabel = try label(depths[n])
             let arity = frames[defaultLabel].labelTypes.count
             for d in depths {
@@ -343,6 +418,7 @@ struct FunctionCompiler {
             }
             setUnreachable()
         case 0x0F:
+            materializeAll()
             try checkLabelValues(0)
             if reachable {
                 emitMoves(to: 0)
@@ -353,6 +429,7 @@ struct FunctionCompiler {
             let idx = try r.u32()
             guard Int(idx) < ctx.functionTypes.count else { throw invalid("unknown function \(idx)", at: at) }
             let t = ctx.types[Int(ctx.functionTypes[Int(idx)])]
+            materializeTop(t.params.count)
             try pop(t.params)
             let base = top
             if Int(idx) < ctx.importedFunctionCount {
@@ -368,8 +445,8 @@ struct FunctionCompiler {
             guard Int(typeIdx) < ctx.types.count else { throw invalid("unknown type \(typeIdx)", at: at) }
             guard ctx.tables[Int(table)].element == .funcRef else { throw invalid("type mismatch (call_indirect on a non-funcref table)", at: at) }
             let t = ctx.types[Int(typeIdx)]
-            try pop(.i32)
-            let idxSlot = top
+            let idxSlot = try pop(.i32)
+            materializeTop(t.params.count)
             try pop(t.params)
             let base = top
             emit(Instruction(.callIndirect, a: Int32(table), b: base, c: Int32(typeIdx), imm: UInt64(UInt32(bitPattern: idxSlot))))
@@ -385,11 +462,11 @@ struct FunctionCompiler {
                 try checkType(t)
                 declared = t
             }
-            try pop(.i32)
-            let c = top
+            let c = try pop(.i32)
             let t2 = try pop()
+            let s2 = popped
             let t1 = try pop()
-            let b = top + 1
+            let s1 = popped
             let a = top
             var t: ValueType? = declared
             if let declared {
@@ -400,41 +477,38 @@ struct FunctionCompiler {
                 t = t1 ?? t2
                 if let t, t.isRef || t == .v128 { throw invalid("type mismatch (untyped select on a reference)", at: at) }
             }
-            emit(Instruction(.select, a: a, b: b, c: c))
-            push(t)
+            emitResult(Instruction(.select, a: a, b: s1, c: s2, imm: UInt64(UInt32(bitPattern: c))), t)
         case 0x20:
             let i = try localIndex()
-            emit(Instruction(.copy, a: top, b: Int32(i)))
-            push(localTypes[i])
+            pushLocal(localTypes[i], i)
         case 0x21:
             let i = try localIndex()
-            try pop(localTypes[i])
-            emit(Instruction(.copy, a: Int32(i), b: top))
+            try setLocal(i)
         case 0x22:
             let i = try localIndex()
-            try pop(localTypes[i])
-            emit(Instruction(.copy, a: Int32(i), b: top))
-            push(localTypes[i])
+            try setLocal(i)
+            pushLocal(localTypes[i], i)
         case 0x23:
             let i = Int(try r.u32())
             guard i < ctx.globals.count else { throw invalid("unknown global \(i)", at: at) }
-            emit(Instruction(.globalGet, a: top, b: Int32(i)))
-            push(ctx.globals[i].type)
+            emitResult(Instruction(.globalGet, a: top, b: Int32(i)), ctx.globals[i].type)
         case 0x24:
             let i = Int(try r.u32())
             guard i < ctx.globals.count else { throw invalid("unknown global \(i)", at: at) }
             guard ctx.globals[i].mutable else { throw invalid("global is immutable", at: at) }
-            try pop(ctx.globals[i].type)
-            emit(Instruction(ctx.globals[i].type.isRef ? .globalSetRef : .globalSet, a: top, b: Int32(i)))
+            let v = try pop(ctx.globals[i].type)
+            emit(Instruction(ctx.globals[i].type.isRef ? .globalSetRef : .globalSet, a: v, b: Int32(i)))
         case 0x25:
             let t = try r.u32()
             guard Int(t) < ctx.tables.count else { throw invalid("unknown table \(t)", at: at) }
+            materializeTop(1)
             try pop(.i32)
             emit(Instruction(.tableGet, a: top, b: Int32(t)))
             push(ctx.tables[Int(t)].element)
         case 0x26:
             let t = try r.u32()
             guard Int(t) < ctx.tables.count else { throw invalid("unknown table \(t)", at: at) }
+            materializeTop(2)
             try pop(ctx.tables[Int(t)].element)
             try pop(.i32)
             emit(Instruction(.tableSet, a: top, b: Int32(t)))
@@ -456,9 +530,8 @@ struct FunctionCompiler {
             default: (2, .i64, .i64Load32U)
             }
             let offset = try readMemarg(naturalLog2: natural)
-            try pop(.i32)
-            emit(Instruction(iop, a: top, b: top, imm: offset))
-            push(type)
+            let address = try pop(.i32)
+            emitResult(Instruction(iop, a: top, b: address, imm: offset), type)
         case 0x36...0x3E:
             let (natural, type, iop): (UInt32, ValueType, Op) = switch op {
             case 0x36: (2, .i32, .i32Store)
@@ -472,59 +545,55 @@ struct FunctionCompiler {
             default: (2, .i64, .i64Store32)
             }
             let offset = try readMemarg(naturalLog2: natural)
-            try pop(type)
-            try pop(.i32)
-            emit(Instruction(iop, a: top + 1, b: top, imm: offset))
+            let value = try pop(type)
+            let address = try pop(.i32)
+            emit(Instruction(iop, a: value, b: address, imm: offset))
         case 0x3F, 0x40:
             let zat = r.pos
             guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: zat) }
             guard ctx.memoryCount > 0 else { throw invalid("unknown memory 0", at: at) }
-            if op == 0x40 { try pop(.i32) }
-            emit(Instruction(op == 0x3F ? .memorySize : .memoryGrow, a: top))
-            push(.i32)
+            if op == 0x40 { materializeTop(1); try pop(.i32) }
+            emitResult(Instruction(op == 0x3F ? .memorySize : .memoryGrow, a: top), .i32)
+            if op == 0x40 && reachable { producers[producers.count - 1] = -1 }
         case 0x41:
             let v = UInt32(bitPattern: try r.s32())
-            emit(Instruction(.const_, a: top, imm: UInt64(v)))
-            push(.i32)
+            emitResult(Instruction(.const_, a: top, imm: UInt64(v)), .i32)
         case 0x42:
             let v = UInt64(bitPattern: try r.s64())
-            emit(Instruction(.const_, a: top, imm: v))
-            push(.i64)
+            emitResult(Instruction(.const_, a: top, imm: v), .i64)
         case 0x43:
             let v = try r.u32Fixed()
-            emit(Instruction(.const_, a: top, imm: UInt64(v)))
-            push(.f32)
+            emitResult(Instruction(.const_, a: top, imm: UInt64(v)), .f32)
         case 0x44:
             let v = try r.u64Fixed()
-            emit(Instruction(.const_, a: top, imm: v))
-            push(.f64)
+            emitResult(Instruction(.const_, a: top, imm: v), .f64)
         case 0x45...0xC4:
             let sig = OpcodeTable.numeric(op)!
-            try pop(sig.params)
-            let s = top
             if (0xBC...0xBF).contains(op) {
-                // Reinterpretations keep the bits: nothing to do.
+                // Reinterpretations keep the bits: only the type changes.
+                try pop(sig.params[0])
+                let src = popped, prod = poppedProducer
+                vals.append(sig.result); srcs.append(src); producers.append(prod)
             } else if sig.params.count == 1 {
-                emit(Instruction(Op(rawValue: op)!, a: s, b: s))
+                let x = try pop(sig.params[0])
+                emitResult(Instruction(Op(rawValue: op)!, a: top, b: x), sig.result)
             } else {
-                emit(Instruction(Op(rawValue: op)!, a: s, b: s, c: s + 1))
+                let y = try pop(sig.params[1])
+                let x = try pop(sig.params[0])
+                emitResult(Instruction(Op(rawValue: op)!, a: top, b: x, c: y), sig.result)
             }
-            push(sig.result)
         case 0xD0:
             let t = try ModuleParser.refType(&r)
-            emit(Instruction(.const_, a: top, imm: 0))
-            push(t)
+            emitResult(Instruction(.const_, a: top, imm: 0), t)
         case 0xD1:
             let t = try pop()
             if let t, !t.isRef { throw invalid("type mismatch (ref.is_null on \(t))", at: at) }
-            emit(Instruction(.refIsNull, a: top, b: top))
-            push(.i32)
+            emitResult(Instruction(.refIsNull, a: top, b: popped), .i32)
         case 0xD2:
             let f = try r.u32()
             guard Int(f) < ctx.functionTypes.count else { throw invalid("unknown function \(f)", at: at) }
             guard ctx.declaredRefs.contains(f) else { throw invalid("undeclared function reference", at: at) }
-            emit(Instruction(.refFunc, a: top, b: Int32(f)))
-            push(.funcRef)
+            emitResult(Instruction(.refFunc, a: top, b: Int32(f)), .funcRef)
         case 0xFC:
             try prefixed(at: at)
         case 0xFD:
@@ -553,15 +622,15 @@ struct FunctionCompiler {
             case 4, 5: (.f32, .i64)
             default: (.f64, .i64)
             }
-            try pop(from)
-            emit(Instruction(Op(rawValue: Op.i32TruncSatF32S.rawValue + UInt8(sub))!, a: top, b: top))
-            push(to)
+            let x = try pop(from)
+            emitResult(Instruction(Op(rawValue: Op.i32TruncSatF32S.rawValue + UInt8(sub))!, a: top, b: x), to)
         case 8:
             let seg = try r.u32()
             let zat = r.pos
             guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: zat) }
             guard ctx.memoryCount > 0 else { throw invalid("unknown memory 0", at: at) }
             try checkDataSegment(seg, at: at)
+            materializeTop(3)
             try pop([.i32, .i32, .i32])
             emit(Instruction(.memoryInit, a: top, b: Int32(seg)))
         case 9:
@@ -573,12 +642,14 @@ struct FunctionCompiler {
             guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: z1at) }
             guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: z1at + 1) }
             guard ctx.memoryCount > 0 else { throw invalid("unknown memory 0", at: at) }
+            materializeTop(3)
             try pop([.i32, .i32, .i32])
             emit(Instruction(.memoryCopy, a: top))
         case 11:
             let zat = r.pos
             guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: zat) }
             guard ctx.memoryCount > 0 else { throw invalid("unknown memory 0", at: at) }
+            materializeTop(3)
             try pop([.i32, .i32, .i32])
             emit(Instruction(.memoryFill, a: top))
         case 12:
@@ -587,6 +658,7 @@ struct FunctionCompiler {
             guard Int(table) < ctx.tables.count else { throw invalid("unknown table \(table)", at: at) }
             guard Int(seg) < ctx.elementTypes.count else { throw invalid("unknown elem segment \(seg)", at: at) }
             guard ctx.elementTypes[Int(seg)] == ctx.tables[Int(table)].element else { throw invalid("type mismatch (element segment and table types differ)", at: at) }
+            materializeTop(3)
             try pop([.i32, .i32, .i32])
             emit(Instruction(.tableInit, a: top, b: Int32(table), c: Int32(seg)))
         case 13:
@@ -599,11 +671,13 @@ struct FunctionCompiler {
             guard Int(dst) < ctx.tables.count else { throw invalid("unknown table \(dst)", at: at) }
             guard Int(src) < ctx.tables.count else { throw invalid("unknown table \(src)", at: at) }
             guard ctx.tables[Int(dst)].element == ctx.tables[Int(src)].element else { throw invalid("type mismatch (table.copy between different element types)", at: at) }
+            materializeTop(3)
             try pop([.i32, .i32, .i32])
             emit(Instruction(.tableCopy, a: top, b: Int32(dst), c: Int32(src)))
         case 15:
             let t = try r.u32()
             guard Int(t) < ctx.tables.count else { throw invalid("unknown table \(t)", at: at) }
+            materializeTop(2)
             try pop([ctx.tables[Int(t)].element, .i32])
             emit(Instruction(.tableGrow, a: top, b: Int32(t)))
             push(.i32)
@@ -615,6 +689,7 @@ struct FunctionCompiler {
         case 17:
             let t = try r.u32()
             guard Int(t) < ctx.tables.count else { throw invalid("unknown table \(t)", at: at) }
+            materializeTop(3)
             try pop([.i32, ctx.tables[Int(t)].element, .i32])
             emit(Instruction(.tableFill, a: top, b: Int32(t)))
         default:

@@ -15,7 +15,7 @@ enum Op: UInt8 {
     case callIndirect = 0x08    // a = table, b = argument base slot, c = type index, imm = index slot
     case fuel = 0x09            // imm = cost
     case copy = 0x0A            // a = destination slot, b = source slot
-    case select = 0x0B          // a = destination = first value slot, b = second value slot, c = condition slot
+    case select = 0x0B          // a = destination, b = first value, c = second value, imm = condition slot
     case const_ = 0x0C          // a = destination slot, imm = bits
     case globalGet = 0x0D       // a = destination slot, b = global index
     case globalSet = 0x0E       // a = source slot, b = global index

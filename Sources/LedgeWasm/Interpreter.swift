@@ -157,7 +157,7 @@ extension InstanceState {
                 counter &-= Int64(bitPattern: i.imm)
                 if counter < 0 { counter = try meter.refill(counter) }
             case .copy: sp[Int(i.a)] = sp[Int(i.b)]
-            case .select: if lo32(sp[Int(i.c)]) == 0 { sp[Int(i.a)] = sp[Int(i.b)] }
+            case .select: sp[Int(i.a)] = lo32(sp[Int(Int32(bitPattern: UInt32(truncatingIfNeeded: i.imm)))]) != 0 ? sp[Int(i.b)] : sp[Int(i.c)]
             case .const_: sp[Int(i.a)] = i.imm
             case .globalGet: sp[Int(i.a)] = globals[Int(i.b)].pointee
             case .globalSet: globals[Int(i.b)].pointee = sp[Int(i.a)]
