@@ -182,7 +182,7 @@ extension Planner {
         let raw = file.intData(a)
         let mode: MeanKernel.Mode
         if keepDims && rank == 4 && raw.count == 2 && Set(raw) == [1, 2] {
-            mode = .spatial(QuantizedMultiplier(Double(x.scale) / Double(y.scale)))
+            mode = .rescale(QuantizedMultiplier(Double(x.scale) / Double(y.scale)).dividedBy(reduced))
         } else if x.zeroPoint == y.zeroPoint && x.scale == y.scale {
             mode = .sameParams
         } else {
