@@ -68,6 +68,8 @@ static inline int path_now(void) {
 
 const char *ledge_kernels_path(void) { return names[path_now()]; }
 
+int ledge_kernels_current(void) { return path_now(); }
+
 const char *ledge_kernels_path_name(int path) {
     return (path >= 0 && path < LEDGE_PATH_COUNT) ? names[path] : "unknown";
 }

@@ -56,7 +56,9 @@ extension Model {
     @discardableResult
     public static func selectKernelPath(_ name: String) -> Bool {
         for p in 0..<Int32(LEDGE_PATH_COUNT) where String(cString: ledge_kernels_path_name(p)) == name {
-            return ledge_kernels_select(p) != 0
+            let ok = ledge_kernels_select(p) != 0
+            Gemm.refresh()
+            return ok
         }
         return false
     }

@@ -18,7 +18,7 @@ def find_models(d):
         return [direct]
     found = []
     for root, dirs, files in os.walk(d):
-        dirs.sort()
+        dirs[:] = sorted(x for x in dirs if x != "unsupported")  # models LedgeML must reject, no goldens
         if "model.tflite" in files:
             found.append(os.path.join(root, "model.tflite"))
     return found

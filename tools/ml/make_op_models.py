@@ -64,6 +64,8 @@ MODELS = {
     "extreme_huge_scale": ([(1, 17)], lambda x: dense(x * 1e-3, 3), (0, 500.0), "float"),
     "extreme_zp_positive": ([(1, 3, 3, 3)], lambda x: conv(x, 3, (3, 3)), (5.0, 0.5), "int8"),
     "extreme_zp_negative": ([(1, 63)], lambda x: dense(x, 1), (-5.0, 0.5), "int8"),
+    # Not supported by LedgeML on purpose: the error must name the operator (no goldens for it).
+    "unsupported/pad": ([(1, 4, 4, 3)], lambda x: tf.pad(conv(x, 3, (1, 1)), [[0, 0], [1, 1], [1, 1], [0, 0]]), (0, 1), "int8"),
     "quantize_requant": ([(1, 8)], lambda x: tf.concat([x, dense(x, 8) * 10.0], axis=-1), (0, 1), "int8"),
 }
 

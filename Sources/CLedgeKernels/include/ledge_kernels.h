@@ -16,6 +16,9 @@ enum {
 /// Names the kernel path this CPU uses ("portable", "avx2", "avx512vnni", "neon", "neondot").
 const char *ledge_kernels_path(void);
 
+/// The path number in use.
+int ledge_kernels_current(void);
+
 /// Name of a path by number.
 const char *ledge_kernels_path_name(int path);
 

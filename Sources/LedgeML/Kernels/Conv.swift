@@ -1,6 +1,5 @@
 // CONV_2D, int8 with per-channel weights: patches gathered (padding filled with the input zero point, so
 // the folded zero-point term is exact at borders), then the int8 GEMM, then per-channel requantization.
-import CLedgeKernels
 
 /// Geometry of a 2-D window op over NHWC tensors.
 struct Window {
@@ -83,7 +82,7 @@ final class ConvKernel: Kernel {
                             }
                         }
                     }
-                    ledge_gemm_s8(weights.pointer, p, Int32(outC), Int32(depth), Int32(n), bias.pointer, acc)
+                    Gemm.run(weights.pointer, p, rows: outC, depth: depth, cols: n, bias: bias.pointer, acc)
                     for j in 0..<n {
                         let out = y + ((b * g.outH + oy) * g.outW + ox0 + j) * outC
                         let a = acc + j * outC

@@ -1,7 +1,6 @@
 // FULLY_CONNECTED, int8: weights packed at load, input zero point folded into the bias, per-channel or
 // per-tensor requantization exactly as LiteRT's reference kernel does it: measured against its goldens,
 // FULLY_CONNECTED rounds once (x·M + 2^(s−1)) >> s, unlike CONV_2D's double rounding.
-import CLedgeKernels
 
 final class FullyConnectedKernel: Kernel {
     let weights: Owned<Int8>     // [units][depth], row-major
@@ -39,7 +38,7 @@ final class FullyConnectedKernel: Kernel {
         let y = (arena + output).assumingMemoryBound(to: Int8.self)
         let acc = accumulators.pointer
         for b in 0..<batches {
-            ledge_gemv_s8(weights.pointer, x + b * depth, Int32(units), Int32(depth), bias.pointer, acc)
+            Gemm.run(weights.pointer, x + b * depth, rows: units, depth: depth, cols: 1, bias: bias.pointer, acc)
             let out = y + b * units
             for u in 0..<units {
                 var v = multiplyByQuantizedMultiplierSingleRounding(acc[u], multipliers.pointer[u], shifts.pointer[u]) &+ outputZeroPoint
