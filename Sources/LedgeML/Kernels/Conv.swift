@@ -1,0 +1,161 @@
+// CONV_2D, int8 with per-channel weights: patches gathered (padding filled with the input zero point, so
+// the folded zero-point term is exact at borders), then the int8 GEMM, then per-channel requantization.
+
+/// Geometry of a 2-D window op over NHWC tensors.
+struct Window {
+    var batches: Int, inH: Int, inW: Int, inC: Int
+    var outH: Int, outW: Int, outC: Int
+    var kH: Int, kW: Int
+    var strideH: Int, strideW: Int
+    var dilationH: Int, dilationW: Int
+    var padTop: Int, padLeft: Int
+
+    /// TFLite's output size and padding for SAME (0) / VALID (1).
+    static func padding(same: Bool, inSize: Int, filter: Int, stride: Int, dilation: Int) -> (out: Int, pad: Int) {
+        let eff = (filter - 1) * dilation + 1
+        let out = same ? (inSize + stride - 1) / stride : (inSize - eff + stride) / stride
+        let total = max(0, (out - 1) * stride + eff - inSize)
+        return (out, total / 2)
+    }
+}
+
+final class ConvKernel: Kernel {
+    let g: Window
+    let weights: Owned<Int8>          // [outC][kH*kW*inC]
+    let bias: Owned<Int32>            // bias − zp_in·Σw per output channel
+    let multipliers: Owned<Int32>, shifts: Owned<Int32>
+    let input: Int, output: Int
+    let inputZeroPoint: Int8, outputZeroPoint: Int32, actMin: Int32, actMax: Int32
+    let block: Int
+    let patches: Owned<Int8>
+    let accumulators: Owned<Int32>
+
+    init(g: Window, weights: [Int8], bias: [Int32], multipliers: [QuantizedMultiplier], input: Int, output: Int,
+         inputZeroPoint: Int32, outputZeroPoint: Int32, actMin: Int32, actMax: Int32) {
+        self.g = g
+        let depth = g.kH * g.kW * g.inC
+        var folded = bias
+        for c in 0..<g.outC {
+            var s: Int32 = 0
+            for k in 0..<depth { s &+= Int32(weights[c * depth + k]) }
+            folded[c] = folded[c] &+ (0 &- inputZeroPoint) &* s
+        }
+        self.weights = Owned(weights)
+        self.bias = Owned(folded)
+        self.multipliers = Owned(multipliers.map { $0.multiplier })
+        self.shifts = Owned(multipliers.map { $0.shift })
+        self.input = input; self.output = output
+        self.inputZeroPoint = Int8(truncatingIfNeeded: inputZeroPoint)
+        self.outputZeroPoint = outputZeroPoint; self.actMin = actMin; self.actMax = actMax
+        block = max(1, min(16, g.outW))
+        patches = Owned(repeating: 0, count: block * depth)
+        accumulators = Owned(repeating: 0, count: block * g.outC)
+    }
+
+    var macs: Int { g.batches * g.outH * g.outW * g.outC * g.kH * g.kW * g.inC }
+
+    func run(_ arena: UnsafeMutableRawPointer) {
+        let x = (arena + input).assumingMemoryBound(to: Int8.self)
+        let y = (arena + output).assumingMemoryBound(to: Int8.self)
+        let depth = g.kH * g.kW * g.inC
+        let p = patches.pointer, acc = accumulators.pointer
+        let outC = g.outC, inC = g.inC
+        for b in 0..<g.batches {
+            for oy in 0..<g.outH {
+                var ox0 = 0
+                while ox0 < g.outW {
+                    let n = min(block, g.outW - ox0)
+                    // Gather n patches.
+                    for j in 0..<n {
+                        let ox = ox0 + j
+                        var dst = p + j * depth
+                        for ky in 0..<g.kH {
+                            let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                            for kx in 0..<g.kW {
+                                let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
+                                if iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW {
+                                    dst.update(from: x + ((b * g.inH + iy) * g.inW + ix) * inC, count: inC)
+                                } else {
+                                    dst.update(repeating: inputZeroPoint, count: inC)
+                                }
+                                dst += inC
+                            }
+                        }
+                    }
+                    Gemm.run(weights.pointer, p, rows: outC, depth: depth, cols: n, bias: bias.pointer, acc)
+                    for j in 0..<n {
+                        let out = y + ((b * g.outH + oy) * g.outW + ox0 + j) * outC
+                        let a = acc + j * outC
+                        for c in 0..<outC {
+                            var v = multiplyByQuantizedMultiplier(a[c], multipliers.pointer[c], shifts.pointer[c]) &+ outputZeroPoint
+                            v = min(max(v, actMin), actMax)
+                            out[c] = Int8(truncatingIfNeeded: v)
+                        }
+                    }
+                    ox0 += n
+                }
+            }
+        }
+    }
+}
+
+/// DEPTHWISE_CONV_2D, int8 per-channel: direct loops as the reference (taps outside the input skipped).
+final class DepthwiseKernel: Kernel {
+    let g: Window
+    let multiplier: Int
+    let weights: Owned<Int8>         // [kH][kW][outC]
+    let bias: Owned<Int32>
+    let multipliers: Owned<Int32>, shifts: Owned<Int32>
+    let input: Int, output: Int
+    let inputOffset: Int32, outputZeroPoint: Int32, actMin: Int32, actMax: Int32
+    let accumulators: Owned<Int32>
+
+    init(g: Window, depthMultiplier: Int, weights: [Int8], bias: [Int32], multipliers: [QuantizedMultiplier],
+         input: Int, output: Int, inputZeroPoint: Int32, outputZeroPoint: Int32, actMin: Int32, actMax: Int32) {
+        self.g = g; self.multiplier = depthMultiplier
+        self.weights = Owned(weights); self.bias = Owned(bias)
+        self.multipliers = Owned(multipliers.map { $0.multiplier })
+        self.shifts = Owned(multipliers.map { $0.shift })
+        self.input = input; self.output = output
+        self.inputOffset = 0 &- inputZeroPoint
+        self.outputZeroPoint = outputZeroPoint; self.actMin = actMin; self.actMax = actMax
+        accumulators = Owned(repeating: 0, count: g.outC)
+    }
+
+    var macs: Int { g.batches * g.outH * g.outW * g.outC * g.kH * g.kW }
+
+    func run(_ arena: UnsafeMutableRawPointer) {
+        let x = (arena + input).assumingMemoryBound(to: Int8.self)
+        let y = (arena + output).assumingMemoryBound(to: Int8.self)
+        let w = weights.pointer, acc = accumulators.pointer
+        let outC = g.outC, inC = g.inC, m = multiplier
+        for b in 0..<g.batches {
+            for oy in 0..<g.outH {
+                for ox in 0..<g.outW {
+                    acc.update(from: bias.pointer, count: outC)
+                    for ky in 0..<g.kH {
+                        let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                        if iy < 0 || iy >= g.inH { continue }
+                        for kx in 0..<g.kW {
+                            let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
+                            if ix < 0 || ix >= g.inW { continue }
+                            let xin = x + ((b * g.inH + iy) * g.inW + ix) * inC
+                            let wk = w + (ky * g.kW + kx) * outC
+                            if m == 1 {
+                                for c in 0..<outC { acc[c] &+= Int32(wk[c]) &* (Int32(xin[c]) &+ inputOffset) }
+                            } else {
+                                for c in 0..<outC { acc[c] &+= Int32(wk[c]) &* (Int32(xin[c / m]) &+ inputOffset) }
+                            }
+                        }
+                    }
+                    let out = y + ((b * g.outH + oy) * g.outW + ox) * outC
+                    for c in 0..<outC {
+                        var v = multiplyByQuantizedMultiplier(acc[c], multipliers.pointer[c], shifts.pointer[c]) &+ outputZeroPoint
+                        v = min(max(v, actMin), actMax)
+                        out[c] = Int8(truncatingIfNeeded: v)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// LedgeML: TFLite int8 model reader, planner and kernels.

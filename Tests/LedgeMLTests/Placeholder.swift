@@ -1,2 +1,0 @@
-// LedgeMLTests: placeholder until the module has tests.
-import Testing
