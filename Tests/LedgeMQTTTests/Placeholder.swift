@@ -1,2 +1,0 @@
-// LedgeMQTTTests: placeholder until the module has tests.
-import Testing
