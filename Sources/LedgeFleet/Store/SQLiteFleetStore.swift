@@ -31,7 +31,7 @@ public final class SQLiteFleetStore: FleetStore, @unchecked Sendable {
         }
         do {
             db = try Database(path: directory + "/coordinator.db")
-            try db.withLock { () throws(StoreError) in try db.migrate(Self.migrations) }
+            _ = try db.withLock { () throws(StoreError) in try db.migrate(Self.migrations) }
         } catch {
             throw FleetError(.store, directory + "/coordinator.db", error.description)
         }
@@ -39,6 +39,7 @@ public final class SQLiteFleetStore: FleetStore, @unchecked Sendable {
 
     // MARK: Helpers
 
+    @discardableResult
     private func locked<T>(_ what: String, _ body: () throws -> T) throws(FleetError) -> T {
         do { return try db.withLock { () throws -> T in try body() } } catch let e as FleetError { throw e } catch {
             throw FleetError(.store, what, "\(error)")

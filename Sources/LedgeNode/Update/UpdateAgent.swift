@@ -161,7 +161,7 @@ public final class UpdateAgent: @unchecked Sendable {
         let before = installed.active[InstalledArtifacts.key(da.kind, da.name)]
         try installed.setActive(version)
         do { try activate(version) } catch {
-            try? installed.restorePrevious(da.kind, da.name)
+            _ = try? installed.restorePrevious(da.kind, da.name)
             if let before { try? activate(before) }
             throw UpdateError(.activation, "\(da.name)@\(da.version)", "\(error)")
         }
