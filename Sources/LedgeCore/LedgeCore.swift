@@ -1,1 +1,0 @@
-// LedgeCore: types shared by node and coordinator.
