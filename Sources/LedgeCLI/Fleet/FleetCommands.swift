@@ -11,7 +11,7 @@ enum FleetCommands {
     static func keys(_ args: [String]) -> Int32 { runCommand("keys") { try KeysCommand.run(args) } }
     static func artifact(_ args: [String]) -> Int32 { runCommand("artifact") { try ArtifactCommand.run(args) } }
     static func fleet(_ args: [String]) -> Int32 { runCommand("fleet") { try FleetNodesCommand.run(args) } }
-    static func rollout(_ args: [String]) -> Int32 { runCommand("rollout") { try RolloutCommand.run(args) } }
+    static func rollout(_ args: [String]) -> Int32 { runCommand("rollout") { try RolloutCLI.run(args) } }
 }
 
 /// Shared helpers of the fleet commands.
@@ -74,7 +74,7 @@ enum CoordinatorCommand {
         }
         let config = try CoordinatorConfig.read(path: try a.required("config"))
         let c = try Coordinator(config: config)
-        c.log = { line in print(line); fflush(stdout) }
+        c.log = { line in print(line); fflushStdout() }
         try c.start()
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
@@ -108,4 +108,9 @@ enum KeysCommand {
         }
         return ExitCode.success
     }
+}
+
+/// Flushes standard output (log lines of long-running commands reach pipes at once).
+func fflushStdout() {
+    FileHandle.standardOutput.synchronizeFile()
 }
