@@ -1,5 +1,6 @@
 // Ed25519 release keys through libsodium: generate, sign, verify, and key ids.
 import CSodium
+import Foundation
 
 /// An Ed25519 public key (32 bytes) a node trusts to sign releases.
 public struct PublicKey: Sendable, Hashable {
@@ -18,7 +19,20 @@ public struct PublicKey: Sendable, Hashable {
         try self.init(bytes: try Hex.decode(hex, context: "public key"))
     }
 
+    /// Parses either form a config may hold: 64 hex digits or base64 (44 characters).
+    public init(encoded text: String) throws(ArtifactError) {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.utf8.count == 64 {
+            try self.init(hex: t)
+        } else if let d = Data(base64Encoded: t) {
+            try self.init(bytes: Array(d))
+        } else {
+            throw ArtifactError(.badKey, "public key", "neither 64 hex digits nor base64: '\(t.prefix(16))…'")
+        }
+    }
+
     public var hex: String { Hex.encode(bytes) }
+    public var base64: String { Data(bytes).base64EncodedString() }
 
     /// A short stable id: the first 8 bytes of SHA-256(public key), in hex.
     public var keyID: String { Hex.encode(SHA256.digest(bytes).prefix(8)) }

@@ -142,7 +142,7 @@ public final class RolloutEngine: @unchecked Sendable {
     func step(_ initial: RolloutRecord, now: Int64) throws(FleetError) {
         var r = initial
         var execs = try store.executions(rollout: r.id)
-        if let cmd = r.pendingCommand {
+        if r.pendingCommand != nil, let cmd = try store.takePendingCommand(rollout: r.id) {
             r.pendingCommand = nil
             try apply(cmd, to: &r, execs: &execs, now: now)
             r.updatedMs = now

@@ -16,10 +16,14 @@ public protocol FleetStore: AnyObject, Sendable {
 
     // Rollouts and executions.
     func insertRollout(_ rollout: RolloutRecord, executions: [ExecutionRecord]) throws(FleetError)
+    /// Writes the rollout; never touches its pending command.
     func updateRollout(_ rollout: RolloutRecord) throws(FleetError)
     func rollout(_ id: String) throws(FleetError) -> RolloutRecord?
     func rollouts() throws(FleetError) -> [RolloutRecord]
+    /// Records an operator command for the engine (the CLI calls it; the daemon may run in another process).
     func setPendingCommand(_ command: RolloutCommand, rollout id: String) throws(FleetError)
+    /// Reads and clears the pending command in one step.
+    func takePendingCommand(rollout id: String) throws(FleetError) -> RolloutCommand?
     func executions(rollout id: String) throws(FleetError) -> [ExecutionRecord]
     func updateExecution(_ execution: ExecutionRecord) throws(FleetError)
 

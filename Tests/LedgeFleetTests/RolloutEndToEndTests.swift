@@ -1,0 +1,67 @@
+// End to end over a real mosquitto: coordinator + update agents, good rollout in waves, refused artifacts.
+import Foundation
+import Testing
+import LedgeCore
+@testable import LedgeFleet
+import LedgeNode
+
+@Suite(.serialized) struct RolloutEndToEndTests {
+    static func plan(_ name: String, _ version: String, waves: [PlanWave], gates: HealthGates = HealthGates(), onFail: GateAction = .pause) -> RolloutPlan {
+        RolloutPlan(name: "\(name) \(version)", artifacts: [PlanArtifact(name: name, version: version)], selector: ["site": "a"],
+                    waves: waves, gates: gates, maxParallelDownloads: 2, onGateFailure: onFail, nodeTimeoutSeconds: 20)
+    }
+
+    @Test func goodVersionRollsOutInWavesThenRefusesTamperedAndUnknownKey() throws {
+        let h = try FleetHarness()
+        defer { h.stop() }
+        for i in 0..<5 { try h.addNode("n\(i)") }
+        #expect(h.wait(10) { (try? h.coordinator.store.nodes().filter(\.online).count) == 5 })
+
+        let v1 = try h.push(randomBytes(50_000, seed: 1), name: "rul-fn", version: "1.0.0")
+        try h.startRollout(Self.plan("rul-fn", "1.0.0", waves: [PlanWave(percent: 100)]), id: "r1")
+        #expect(h.wait(30) { try h.rollout("r1")?.state == .succeeded })
+        #expect(h.activators.values.allSatisfy { $0.active["function/rul-fn"] == "1.0.0" })
+
+        let v2 = try h.push(randomBytes(70_000, seed: 2), name: "rul-fn", version: "2.0.0")
+        let started = Date()
+        try h.startRollout(Self.plan("rul-fn", "2.0.0", waves: [PlanWave(canary: 1, soakSeconds: 0.2), PlanWave(percent: 50, soakSeconds: 0.2), PlanWave(percent: 100)]), id: "r2")
+        #expect(h.wait(40) { try h.rollout("r2")?.state == .succeeded }, "r2: \(String(describing: try? h.rollout("r2")?.message))")
+        let took = Date().timeIntervalSince(started)
+        #expect(h.activators.values.allSatisfy { $0.active["function/rul-fn"] == "2.0.0" })
+        let execs = try h.coordinator.store.executions(rollout: "r2")
+        #expect(execs.count == 5 && execs.allSatisfy { $0.state == .succeeded })
+        #expect(Set(execs.map(\.wave)) == [0, 1, 2])
+        // Every node reports v2 active and v1 kept as previous.
+        #expect(h.wait(5) { try h.coordinator.store.nodes().allSatisfy { $0.reported?.active.first?.sha256 == v2.sha256 && $0.reported?.previous.first?.sha256 == v1.sha256 } })
+        print("rollout of v2 in 3 waves over 5 nodes converged in \(String(format: "%.2f", took)) s")
+
+        // A version signed by a key the nodes do not trust: refused by the canary, the rollout pauses there.
+        let rogue = SecretKey.generate()
+        try h.push(randomBytes(10_000, seed: 3), name: "rul-fn", version: "3.0.0", key: rogue)
+        try h.startRollout(Self.plan("rul-fn", "3.0.0", waves: [PlanWave(canary: 1), PlanWave(percent: 100)]), id: "r3")
+        #expect(h.wait(20) { try h.rollout("r3")?.state == .paused })
+        let e3 = try h.coordinator.store.executions(rollout: "r3")
+        #expect(e3.filter { $0.state == .failed }.count == 1)
+        #expect(e3.filter { $0.releasedMs != nil }.count == 1, "nobody outside the canary was released")
+        #expect(e3.first { $0.state == .failed }?.message.contains("refused") == true)
+        #expect(h.activators.values.allSatisfy { $0.active["function/rul-fn"] == "2.0.0" })
+    }
+
+    @Test func tamperedBytesAreRefusedByEveryNode() throws {
+        let h = try FleetHarness()
+        defer { h.stop() }
+        for i in 0..<3 { try h.addNode("t\(i)") }
+        #expect(h.wait(10) { (try? h.coordinator.store.nodes().filter(\.online).count) == 3 })
+        let rec = try h.push(randomBytes(20_000, seed: 9), name: "fn", version: "1.0.0")
+        // Tamper with the stored blob after signing (same size, one byte changed).
+        let path = h.stateDir + "/artifacts/" + rec.sha256
+        var bytes = Array(FileManager.default.contents(atPath: path)!)
+        bytes[100] ^= 0xff
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        try h.startRollout(Self.plan("fn", "1.0.0", waves: [PlanWave(percent: 100)], gates: HealthGates(maxActivationFailures: 3)), id: "t1")
+        #expect(h.wait(20) { try h.coordinator.store.executions(rollout: "t1").allSatisfy { $0.state == .failed } })
+        #expect(h.activators.values.allSatisfy { $0.active.isEmpty })
+        let nodes = try h.coordinator.store.nodes()
+        #expect(nodes.allSatisfy { $0.reported?.failures.first?.code == "hash_mismatch" || $0.reported?.failures.first?.code == "download_failed" })
+    }
+}
