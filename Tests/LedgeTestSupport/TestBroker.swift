@@ -40,6 +40,7 @@ public final class TestBroker: @unchecked Sendable {
         max_queued_messages 100000
         max_inflight_messages 100
         log_dest file \(folder.path)/mosquitto.log
+        \(getuid() == 0 ? "user root" : "")
 
         """
         try text.write(to: conf, atomically: true, encoding: .utf8)

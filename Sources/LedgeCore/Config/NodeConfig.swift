@@ -27,6 +27,17 @@ public struct FunctionConfig: Sendable {
     public var limits: FunctionLimits
     /// Free-form settings the function reads with the `config` host call (strings and numbers as text).
     public var settings: [(String, String)]
+
+    public init(name: String, module: String, triggers: [String], allowPublish: [String], models: [String],
+                limits: FunctionLimits, settings: [(String, String)]) {
+        self.name = name
+        self.module = module
+        self.triggers = triggers
+        self.allowPublish = allowPublish
+        self.models = models
+        self.limits = limits
+        self.settings = settings
+    }
 }
 
 /// A model the node loads: a folder with `manifest.json` and the `.tflite` it names, or a bare `.tflite`.

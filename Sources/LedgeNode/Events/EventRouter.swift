@@ -1,0 +1,120 @@
+// Routes incoming MQTT messages to the functions whose trigger filters match, through bounded queues,
+// and runs each function's workers (one thread per unit of concurrency).
+import LedgeCore
+
+/// An incoming event, as taken off the broker.
+public struct IncomingEvent: Sendable {
+    public let topic: String
+    public let payload: [UInt8]
+    /// When the node received it (CLOCK_MONOTONIC ns).
+    public let receivedNanos: UInt64
+}
+
+/// One function's queue and workers.
+final class FunctionLane: @unchecked Sendable {
+    let runtime: FunctionRuntime
+    let queue: BoundedQueue<IncomingEvent>
+    var workers: [WorkerThread] = []
+    private var lastDropLog: UInt64 = 0
+    private var dropsSinceLog = 0
+    private var lastTrapLog: UInt64 = 0
+    private var trapsSinceLog = 0
+    private let logLock = ConditionLock()
+
+    init(runtime: FunctionRuntime) {
+        self.runtime = runtime
+        self.queue = BoundedQueue(capacity: runtime.config.limits.queueLength)
+    }
+
+    func start() {
+        for i in 0..<runtime.config.limits.concurrency {
+            let q = queue
+            workers.append(WorkerThread(name: "fn-\(i)-\(runtime.config.name)") { [self] in
+                while let e = q.pop() {
+                    handle(e)
+                    q.done()
+                }
+            })
+        }
+    }
+
+    func offer(_ e: IncomingEvent) {
+        if !queue.push(e) {
+            runtime.countDropped(oversize: false)
+            logRateLimited(drops: true, "queue full (\(queue.capacity)): event on \(e.topic) dropped")
+        }
+    }
+
+    private func handle(_ e: IncomingEvent) {
+        let result = e.topic.utf8.withContiguousStorageIfAvailable { t in
+            e.payload.withUnsafeBytes { p in runtime.invoke(topic: UnsafeRawBufferPointer(t), payload: p) }
+        } ?? Array(e.topic.utf8).withUnsafeBytes { t in e.payload.withUnsafeBytes { p in runtime.invoke(topic: t, payload: p) } }
+        switch result.outcome {
+        case .returned(0): break
+        case .returned(let code):
+            logRateLimited(drops: false, "event on \(e.topic) returned \(code)")
+        case .trapped(let reason):
+            logRateLimited(drops: false, "trapped on \(e.topic): \(reason) (instance replaced)")
+        case .refused(let reason):
+            logRateLimited(drops: false, "refused event on \(e.topic): \(reason)")
+        }
+    }
+
+    /// Logs at most one line per second per kind, counting the rest.
+    private func logRateLimited(drops: Bool, _ message: String) {
+        let now = Clock.monotonicNanos()
+        let line: String? = logLock.withLock {
+            if drops {
+                dropsSinceLog += 1
+                guard now &- lastDropLog >= 1_000_000_000 else { return nil }
+                defer { lastDropLog = now; dropsSinceLog = 0 }
+                return dropsSinceLog > 1 ? "\(message) (+\(dropsSinceLog - 1) more)" : message
+            } else {
+                trapsSinceLog += 1
+                guard now &- lastTrapLog >= 1_000_000_000 else { return nil }
+                defer { lastTrapLog = now; trapsSinceLog = 0 }
+                return trapsSinceLog > 1 ? "\(message) (+\(trapsSinceLog - 1) more since the last report)" : message
+            }
+        }
+        if let line { Log.warn("fn/\(runtime.config.name)", line) }
+    }
+
+    func stop(deadlineNanos: UInt64) -> Bool {
+        let idle = queue.waitIdle(untilNanos: deadlineNanos)
+        queue.close()
+        for w in workers { w.join() }
+        return idle
+    }
+}
+
+public final class EventRouter: @unchecked Sendable {
+    let lanes: [FunctionLane]
+
+    init(runtimes: [FunctionRuntime]) {
+        lanes = runtimes.map { FunctionLane(runtime: $0) }
+    }
+
+    /// Every trigger filter, deduplicated, for subscribing.
+    var filters: [String] {
+        var seen = Set<String>()
+        var out: [String] = []
+        for l in lanes { for f in l.runtime.config.triggers where seen.insert(f).inserted { out.append(f) } }
+        return out
+    }
+
+    func start() { for l in lanes { l.start() } }
+
+    /// Hands an event to every function whose triggers match its topic. Called on the MQTT thread.
+    func route(_ e: IncomingEvent) {
+        for l in lanes where l.runtime.config.triggers.contains(where: { TopicFilter.matches(filter: $0, topic: e.topic) }) {
+            l.offer(e)
+        }
+    }
+
+    /// Waits until every queued event has run (or the deadline), then stops the workers.
+    func drainAndStop(deadlineNanos: UInt64) -> Bool {
+        var all = true
+        for l in lanes where !l.stop(deadlineNanos: deadlineNanos) { all = false }
+        return all
+    }
+}

@@ -1,1 +1,0 @@
-// LedgeNode: the node runtime.

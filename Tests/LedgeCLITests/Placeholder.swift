@@ -1,2 +1,0 @@
-// LedgeCLITests: placeholder until the module has tests.
-import Testing
