@@ -8,9 +8,12 @@ import Testing
         #expect(LedgeML.saturatingRoundingDoublingHighMul(Int32.min, Int32.min) == Int32.max)
         #expect(LedgeML.saturatingRoundingDoublingHighMul(1 << 30, 1 << 30) == 1 << 29)
         #expect(LedgeML.saturatingRoundingDoublingHighMul(-(1 << 30), 1 << 30) == -(1 << 29))
-        // 3 · 2^30 · 2 / 2^32 = 1.5 → ties away from zero.
+        // 3 · 2^30 · 2 / 2^32 = 1.5. gemmlowp's nudge is 2^30 for a non-negative product and 1 − 2^30 for a
+        // negative one, then the division truncates: +1.5 → 2, but −1.5 → −1 and −2.5 → −2 (values checked
+        // against the reference C expression).
         #expect(LedgeML.saturatingRoundingDoublingHighMul(3, 1 << 30) == 2)
-        #expect(LedgeML.saturatingRoundingDoublingHighMul(-3, 1 << 30) == -2)
+        #expect(LedgeML.saturatingRoundingDoublingHighMul(-3, 1 << 30) == -1)
+        #expect(LedgeML.saturatingRoundingDoublingHighMul(-5, 1 << 30) == -2)
     }
 
     @Test func roundingDivideByPOT() {

@@ -16,7 +16,7 @@ public enum TestBrokerError: Error, CustomStringConvertible {
 public final class TestBroker: @unchecked Sendable {
     public let port: Int
     public let folder: URL
-    private var process: Process?
+    private var process: ChildProcess?
 
     public var url: String { "mqtt://127.0.0.1:\(port)" }
 
@@ -44,12 +44,7 @@ public final class TestBroker: @unchecked Sendable {
 
         """
         try text.write(to: conf, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["-c", conf.path]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try ChildProcess(executable: exe, arguments: ["-c", conf.path])
         process = p
         // Wait until the port accepts connections (at most 5 s).
         for _ in 0..<250 {
@@ -61,11 +56,17 @@ public final class TestBroker: @unchecked Sendable {
         throw TestBrokerError.didNotStart(port: port, log: log)
     }
 
-    /// Stops the broker (SIGTERM, so it saves its persistence file) and waits for it.
+    /// Stops the broker (SIGTERM, so it saves its persistence file) and waits for it (at most 5 s, then
+    /// SIGKILL).
     public func stop() {
-        guard let p = process, p.isRunning else { process = nil; return }
-        p.terminate()
-        p.waitUntilExit()
+        guard let p = process else { return }
+        p.stop()
+        process = nil
+    }
+
+    /// Kills the broker with SIGKILL (no persistence saved): a crash.
+    public func kill() {
+        process?.kill9()
         process = nil
     }
 
