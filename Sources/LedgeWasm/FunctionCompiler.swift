@@ -169,16 +169,36 @@ struct FunctionCompiler {
 
     /// Emits a jump (moves already done) to the label and records a patch if it is forward.
     mutating func emitJump(_ op: Op, a: Int32 = 0, to frameIndex: Int) {
+        emitJump(Instruction(op, a: a), to: frameIndex)
+    }
+
+    /// Emits branch `inst` (its `b` becomes the target) to the label. A conditional branch to the
+    /// function label becomes a skip over a `ret`.
+    mutating func emitJump(_ inst: Instruction, to frameIndex: Int) {
+        var i = inst
         if frames[frameIndex].kind == .function {
+            // Only reached for unconditional branches: conditional ones to the function label need moves.
             code.append(Instruction(.ret))
             return
         }
         if frames[frameIndex].kind == .loop {
-            code.append(Instruction(op, a: a, b: Int32(frames[frameIndex].loopPC)))
+            i.b = Int32(frames[frameIndex].loopPC)
         } else {
             frames[frameIndex].pending.append(code.count)
-            code.append(Instruction(op, a: a, b: -1))
+            i.b = -1
         }
+        code.append(i)
+    }
+
+    /// If the condition just popped (slot `cond`) was computed by the last emitted instruction, an i32
+    /// comparison, removes it and returns the compare-and-branch that jumps when it holds (or fails).
+    mutating func takeFusedCondition(_ cond: Int32, producer: Int, negate: Bool) -> Instruction? {
+        guard reachable, producer >= 0, producer == code.count - 1, code[producer].a == cond else { return nil }
+        let c = code[producer]
+        guard let op = OpFolding.branch(c.op, negate: negate) else { return nil }
+        code.removeLast()
+        if c.op == .i32Eqz { return Instruction(op, a: c.b) }
+        return Instruction(op, a: c.b, c: c.c, imm: c.imm)
     }
 
     func needsMoves(_ frameIndex: Int) -> Bool {
@@ -290,6 +310,16 @@ struct FunctionCompiler {
         }
     }
 
+    /// If operand slot `slot` was just filled by the last emitted instruction, a constant, removes that
+    /// instruction and returns the constant (to fold it into the consumer).
+    mutating func takeConstant(_ slot: Int32, producer: Int) -> UInt64? {
+        guard reachable, producer >= 0, producer == code.count - 1 else { return nil }
+        let c = code[producer]
+        guard c.op == .const_, c.a == slot else { return nil }
+        code.removeLast()
+        return c.imm
+    }
+
     mutating func localIndex() throws(WasmError) -> Int {
         let at = r.pos
         let i = Int(try r.u32())
@@ -319,6 +349,7 @@ struct FunctionCompiler {
         case 0x04:
             let (params, results) = try Self.blockType(&r, ctx)
             let cond = try pop(.i32)
+            let condProducer = poppedProducer
             materializeAll()
             try pop(params)
             let h = vals.count
@@ -326,8 +357,10 @@ struct FunctionCompiler {
             var f = Frame(kind: .ifThen, params: params, results: results, height: h)
             f.dead = !reachable
             if reachable {
+                var skip = takeFusedCondition(cond, producer: condProducer, negate: true) ?? Instruction(.brIfNot, a: cond)
+                skip.b = -1
                 f.elseJump = code.count
-                code.append(Instruction(.brIfNot, a: cond, b: -1))
+                code.append(skip)
             }
             frames.append(f)
         case 0x05:
@@ -372,15 +405,20 @@ struct FunctionCompiler {
             let d = try r.u32()
             let l = try label(d)
             let cond = try pop(.i32)
+            let condProducer = poppedProducer
             materializeAll()
             try checkLabelValues(l, pushLabelTypes: true)
             if reachable {
                 if needsMoves(l) {
                     let skip = code.count
-                    code.append(Instruction(.brIfNot, a: cond, b: -1))
+                    var skipInst = takeFusedCondition(cond, producer: condProducer, negate: true) ?? Instruction(.brIfNot, a: cond)
+                    skipInst.b = -1
+                    code.append(skipInst)
                     emitMoves(to: l)
                     emitJump(.br, to: l)
                     code[skip].b = Int32(code.count)
+                } else if let fused = takeFusedCondition(cond, producer: condProducer, negate: false) {
+                    emitJump(fused, to: l)
                 } else {
                     emitJump(.brIf, a: cond, to: l)
                 }
@@ -576,11 +614,20 @@ struct FunctionCompiler {
                 vals.append(sig.result); srcs.append(src); producers.append(prod)
             } else if sig.params.count == 1 {
                 let x = try pop(sig.params[0])
-                emitResult(Instruction(Op(rawValue: op)!, a: top, b: x), sig.result)
+                emitResult(Instruction(Op(rawValue: UInt16(op))!, a: top, b: x), sig.result)
             } else {
                 let y = try pop(sig.params[1])
+                let yProducer = poppedProducer
                 let x = try pop(sig.params[0])
-                emitResult(Instruction(Op(rawValue: op)!, a: top, b: x, c: y), sig.result)
+                let xProducer = poppedProducer
+                let binop = Op(rawValue: UInt16(op))!
+                if let f = OpFolding.immediate(binop), let k = takeConstant(y, producer: yProducer) {
+                    emitResult(Instruction(f, a: top, b: x, imm: k), sig.result)
+                } else if let s = OpFolding.swapped(binop), let f = OpFolding.immediate(s), let k = takeConstant(x, producer: xProducer) {
+                    emitResult(Instruction(f, a: top, b: y, imm: k), sig.result)
+                } else {
+                    emitResult(Instruction(binop, a: top, b: x, c: y), sig.result)
+                }
             }
         case 0xD0:
             let t = try ModuleParser.refType(&r)
@@ -623,7 +670,7 @@ struct FunctionCompiler {
             default: (.f64, .i64)
             }
             let x = try pop(from)
-            emitResult(Instruction(Op(rawValue: Op.i32TruncSatF32S.rawValue + UInt8(sub))!, a: top, b: x), to)
+            emitResult(Instruction(Op(rawValue: Op.i32TruncSatF32S.rawValue + UInt16(sub))!, a: top, b: x), to)
         case 8:
             let seg = try r.u32()
             let zat = r.pos

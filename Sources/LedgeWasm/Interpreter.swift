@@ -111,7 +111,7 @@ extension InstanceState {
         @inline(__always) func addr(_ base: UInt64, _ offset: UInt64, _ size: UInt64, _ mem: UnsafeMutableRawPointer, _ memSize: UInt64) throws(Trap) -> UnsafeMutableRawPointer {
             let ea = (base & 0xFFFF_FFFF) &+ offset
             guard ea &+ size <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
-            return mem + Int(ea)
+            return mem + Int(bitPattern: UInt(ea))
         }
         while true {
             let i = code[pc]
@@ -234,7 +234,67 @@ extension InstanceState {
             case .tableInit:
                 try r.inst.takeUnretainedValue().initTable(table: Int(i.b), segment: Int(i.c), dst: lo32(sp[Int(i.a)]), src: lo32(sp[Int(i.a) + 1]), count: lo32(sp[Int(i.a) + 2]))
             case .elemDrop: r.inst.takeUnretainedValue().droppedElements[Int(i.b)] = true
-            case .i32AddImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &+ UInt32(truncatingIfNeeded: i.imm))
+            case .i32AddImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &+ lo32(i.imm))
+            case .i32SubImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &- lo32(i.imm))
+            case .i32MulImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &* lo32(i.imm))
+            case .i32AndImm: sp[Int(i.a)] = sp[Int(i.b)] & i.imm
+            case .i32OrImm: sp[Int(i.a)] = sp[Int(i.b)] | i.imm
+            case .i32XorImm: sp[Int(i.a)] = sp[Int(i.b)] ^ i.imm
+            case .i32ShlImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &<< lo32(i.imm))
+            case .i32ShrSImm: sp[Int(i.a)] = UInt64(UInt32(bitPattern: s32(sp[Int(i.b)]) &>> s32(i.imm)))
+            case .i32ShrUImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &>> lo32(i.imm))
+            case .i32RotlImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]).rotl(lo32(i.imm)))
+            case .i32RotrImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]).rotr(lo32(i.imm)))
+            case .i32EqImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) == lo32(i.imm))
+            case .i32NeImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) != lo32(i.imm))
+            case .i32LtSImm: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) < s32(i.imm))
+            case .i32LtUImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) < lo32(i.imm))
+            case .i32GtSImm: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) > s32(i.imm))
+            case .i32GtUImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) > lo32(i.imm))
+            case .i32LeSImm: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) <= s32(i.imm))
+            case .i32LeUImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) <= lo32(i.imm))
+            case .i32GeSImm: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) >= s32(i.imm))
+            case .i32GeUImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) >= lo32(i.imm))
+            case .i64AddImm: sp[Int(i.a)] = sp[Int(i.b)] &+ i.imm
+            case .i64SubImm: sp[Int(i.a)] = sp[Int(i.b)] &- i.imm
+            case .i64MulImm: sp[Int(i.a)] = sp[Int(i.b)] &* i.imm
+            case .i64AndImm: sp[Int(i.a)] = sp[Int(i.b)] & i.imm
+            case .i64OrImm: sp[Int(i.a)] = sp[Int(i.b)] | i.imm
+            case .i64XorImm: sp[Int(i.a)] = sp[Int(i.b)] ^ i.imm
+            case .i64ShlImm: sp[Int(i.a)] = sp[Int(i.b)] &<< i.imm
+            case .i64ShrSImm: sp[Int(i.a)] = UInt64(bitPattern: Int64(bitPattern: sp[Int(i.b)]) &>> Int64(bitPattern: i.imm))
+            case .i64ShrUImm: sp[Int(i.a)] = sp[Int(i.b)] &>> i.imm
+            case .i64EqImm: sp[Int(i.a)] = b(sp[Int(i.b)] == i.imm)
+            case .i64NeImm: sp[Int(i.a)] = b(sp[Int(i.b)] != i.imm)
+            case .i64LtSImm: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) < Int64(bitPattern: i.imm))
+            case .i64LtUImm: sp[Int(i.a)] = b(sp[Int(i.b)] < i.imm)
+            case .i64GtSImm: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) > Int64(bitPattern: i.imm))
+            case .i64GtUImm: sp[Int(i.a)] = b(sp[Int(i.b)] > i.imm)
+            case .i64LeSImm: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) <= Int64(bitPattern: i.imm))
+            case .i64LeUImm: sp[Int(i.a)] = b(sp[Int(i.b)] <= i.imm)
+            case .i64GeSImm: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) >= Int64(bitPattern: i.imm))
+            case .i64GeUImm: sp[Int(i.a)] = b(sp[Int(i.b)] >= i.imm)
+            // compare and branch
+            case .brIfEq: if lo32(sp[Int(i.a)]) == lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfNe: if lo32(sp[Int(i.a)]) != lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfLtS: if s32(sp[Int(i.a)]) < s32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfLtU: if lo32(sp[Int(i.a)]) < lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfGtS: if s32(sp[Int(i.a)]) > s32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfGtU: if lo32(sp[Int(i.a)]) > lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfLeS: if s32(sp[Int(i.a)]) <= s32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfLeU: if lo32(sp[Int(i.a)]) <= lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfGeS: if s32(sp[Int(i.a)]) >= s32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfGeU: if lo32(sp[Int(i.a)]) >= lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfEqImm: if lo32(sp[Int(i.a)]) == lo32(i.imm) { pc = Int(i.b) }
+            case .brIfNeImm: if lo32(sp[Int(i.a)]) != lo32(i.imm) { pc = Int(i.b) }
+            case .brIfLtSImm: if s32(sp[Int(i.a)]) < s32(i.imm) { pc = Int(i.b) }
+            case .brIfLtUImm: if lo32(sp[Int(i.a)]) < lo32(i.imm) { pc = Int(i.b) }
+            case .brIfGtSImm: if s32(sp[Int(i.a)]) > s32(i.imm) { pc = Int(i.b) }
+            case .brIfGtUImm: if lo32(sp[Int(i.a)]) > lo32(i.imm) { pc = Int(i.b) }
+            case .brIfLeSImm: if s32(sp[Int(i.a)]) <= s32(i.imm) { pc = Int(i.b) }
+            case .brIfLeUImm: if lo32(sp[Int(i.a)]) <= lo32(i.imm) { pc = Int(i.b) }
+            case .brIfGeSImm: if s32(sp[Int(i.a)]) >= s32(i.imm) { pc = Int(i.b) }
+            case .brIfGeUImm: if lo32(sp[Int(i.a)]) >= lo32(i.imm) { pc = Int(i.b) }
 
             // i32 comparisons
             case .i32Eqz: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) == 0)
