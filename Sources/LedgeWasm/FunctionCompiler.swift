@@ -45,6 +45,9 @@ struct FunctionCompiler {
     var poppedProducer = -1
     var frames: [Frame] = []
     var maxHeight = 0
+    /// Highest code position that is a branch target bound so far: no peephole may merge an instruction
+    /// at or after it with the one before it.
+    var barrier = 0
     var fuelIndex = 0
     var fuelCount = 0
     var usesDataCount = false
@@ -96,7 +99,7 @@ struct FunctionCompiler {
         var k = from
         while k < vals.count {
             if srcs[k] != slot(k) {
-                emit(Instruction(.copy, a: slot(k), b: srcs[k]))
+                emitCopy(slot(k), srcs[k])
                 srcs[k] = slot(k)
             }
             producers[k] = -1
@@ -110,7 +113,7 @@ struct FunctionCompiler {
     /// Before local `index` changes: operands still reading it get their own copy.
     mutating func materializeLocal(_ index: Int) {
         for k in 0..<vals.count where srcs[k] == Int32(index) {
-            emit(Instruction(.copy, a: slot(k), b: srcs[k]))
+            emitCopy(slot(k), srcs[k])
             srcs[k] = slot(k)
             producers[k] = -1
         }
@@ -150,6 +153,22 @@ struct FunctionCompiler {
         if reachable { code.append(i) }
     }
 
+    /// Whether the last emitted instruction may be replaced or merged with the next one.
+    var canFuseWithLast: Bool { reachable && code.count > barrier }
+
+    /// Emits `dst ← src`, merged with a directly preceding copy into one `copy2` when no label lies between.
+    mutating func emitCopy(_ dst: Int32, _ src: Int32) {
+        guard reachable else { return }
+        if canFuseWithLast, let last = code.last, last.op == .copy {
+            code[code.count - 1] = Instruction(.copy2, a: last.a, b: last.b, c: dst, imm: UInt64(UInt32(bitPattern: src)))
+            return
+        }
+        code.append(Instruction(.copy, a: dst, b: src))
+    }
+
+    /// Marks the current position as a branch target.
+    mutating func bindLabel() { barrier = code.count }
+
     // MARK: branches
 
     func label(_ depth: UInt32) throws(WasmError) -> Int {
@@ -164,7 +183,7 @@ struct FunctionCompiler {
         let src = vals.count - n
         let dst = f.kind == .function ? -localCount : f.height
         if src == dst { return }
-        for k in 0..<n { code.append(Instruction(.copy, a: slot(dst + k), b: slot(src + k))) }
+        for k in 0..<n { emitCopy(slot(dst + k), slot(src + k)) }
     }
 
     /// Emits a jump (moves already done) to the label and records a patch if it is forward.
@@ -193,7 +212,7 @@ struct FunctionCompiler {
     /// If the condition just popped (slot `cond`) was computed by the last emitted instruction, an i32
     /// comparison, removes it and returns the compare-and-branch that jumps when it holds (or fails).
     mutating func takeFusedCondition(_ cond: Int32, producer: Int, negate: Bool) -> Instruction? {
-        guard reachable, producer >= 0, producer == code.count - 1, code[producer].a == cond else { return nil }
+        guard canFuseWithLast, producer >= 0, producer == code.count - 1, code[producer].a == cond else { return nil }
         let c = code[producer]
         guard let op = OpFolding.branch(c.op, negate: negate) else { return nil }
         code.removeLast()
@@ -272,6 +291,7 @@ struct FunctionCompiler {
     mutating func compile() throws(WasmError) -> (code: [Instruction], slots: Int, usesDataCount: Bool) {
         for t in localTypes { try checkType(t) }
         frames.append(Frame(kind: .function, params: [], results: resultTypes, height: 0))
+        bindLabel()
         fuelIndex = code.count
         code.append(Instruction(.fuel, imm: 1))
         while true {
@@ -286,7 +306,7 @@ struct FunctionCompiler {
                 guard vals.isEmpty else { throw invalid("type mismatch (values remain at end of function)", at: at) }
                 if reachable {
                     // Results are at the bottom of the operand stack: move them to the frame base.
-                    for k in 0..<resultTypes.count { code.append(Instruction(.copy, a: Int32(k), b: slot(k))) }
+                    for k in 0..<resultTypes.count { emitCopy(Int32(k), slot(k)) }
                     code.append(Instruction(.ret))
                 }
                 finishFuelRegion()
@@ -306,18 +326,40 @@ struct FunctionCompiler {
         if prod >= 0 && prod == code.count - 1 && v == slot(vals.count) {
             code[prod].a = Int32(i)
         } else if v != Int32(i) {
-            emit(Instruction(.copy, a: Int32(i), b: v))
+            emitCopy(Int32(i), v)
         }
     }
 
     /// If operand slot `slot` was just filled by the last emitted instruction, a constant, removes that
     /// instruction and returns the constant (to fold it into the consumer).
     mutating func takeConstant(_ slot: Int32, producer: Int) -> UInt64? {
-        guard reachable, producer >= 0, producer == code.count - 1 else { return nil }
+        guard canFuseWithLast, producer >= 0, producer == code.count - 1 else { return nil }
         let c = code[producer]
         guard c.op == .const_, c.a == slot else { return nil }
         code.removeLast()
         return c.imm
+    }
+
+    /// A memory address computed by the last instruction as `x + constant` becomes (x, constant) for the
+    /// access to add itself (with the same 32-bit wrap-around); otherwise (address, 0).
+    mutating func foldAddend(_ address: Int32, producer: Int) -> (Int32, Int32) {
+        guard canFuseWithLast, producer >= 0, producer == code.count - 1 else { return (address, 0) }
+        let c = code[producer]
+        guard c.op == .i32AddImm, c.a == address else { return (address, 0) }
+        code.removeLast()
+        return (c.b, Int32(bitPattern: lo32(c.imm)))
+    }
+
+    /// i32.add where one operand was just computed by an i32.shl by a constant: one `i32AddShlImm`.
+    mutating func takeShiftedAdd(_ x: Int32, _ xProducer: Int, _ y: Int32, _ yProducer: Int) -> Instruction? {
+        guard canFuseWithLast else { return nil }
+        for (other, slot, producer) in [(x, y, yProducer), (y, x, xProducer)] where producer >= 0 && producer == code.count - 1 {
+            let c = code[producer]
+            guard c.op == .i32ShlImm, c.a == slot else { continue }
+            code.removeLast()
+            return Instruction(.i32AddShlImm, a: top, b: other, c: c.b, imm: c.imm)
+        }
+        return nil
     }
 
     mutating func localIndex() throws(WasmError) -> Int {
@@ -342,6 +384,7 @@ struct FunctionCompiler {
             var f = Frame(kind: op == 0x02 ? .block : .loop, params: params, results: results, height: h)
             f.dead = !reachable
             if op == 0x03 && reachable {
+                bindLabel()
                 f.loopPC = code.count
                 beginFuelRegion()
             }
@@ -374,6 +417,7 @@ struct FunctionCompiler {
                 code.append(Instruction(.br, b: -1))
             }
             if let j = f.elseJump { code[j].b = Int32(code.count); f.elseJump = nil }
+            bindLabel()
             f.kind = .elseBranch
             f.unreachable = false
             frames[frames.count - 1] = f
@@ -389,6 +433,7 @@ struct FunctionCompiler {
             frames.removeLast()
             for t in f.results { push(t) }
             let endPC = Int32(code.count)
+            bindLabel()
             for p in f.pending { code[p].b = endPC }
             if let j = f.elseJump { code[j].b = endPC }
         case 0x0C:
@@ -417,6 +462,7 @@ struct FunctionCompiler {
                     emitMoves(to: l)
                     emitJump(.br, to: l)
                     code[skip].b = Int32(code.count)
+                    bindLabel()
                 } else if let fused = takeFusedCondition(cond, producer: condProducer, negate: false) {
                     emitJump(fused, to: l)
                 } else {
@@ -445,6 +491,7 @@ struct FunctionCompiler {
                     let l = frames.count - 1 - Int(d)
                     if needsMoves(l) {
                         code[first + k].b = Int32(code.count)
+                        bindLabel()
                         emitMoves(to: l)
                         emitJump(.br, to: l)
                     } else if frames[l].kind == .loop {
@@ -569,7 +616,8 @@ struct FunctionCompiler {
             }
             let offset = try readMemarg(naturalLog2: natural)
             let address = try pop(.i32)
-            emitResult(Instruction(iop, a: top, b: address, imm: offset), type)
+            let (base, addend) = foldAddend(address, producer: poppedProducer)
+            emitResult(Instruction(iop, a: top, b: base, c: addend, imm: offset), type)
         case 0x36...0x3E:
             let (natural, type, iop): (UInt32, ValueType, Op) = switch op {
             case 0x36: (2, .i32, .i32Store)
@@ -585,7 +633,8 @@ struct FunctionCompiler {
             let offset = try readMemarg(naturalLog2: natural)
             let value = try pop(type)
             let address = try pop(.i32)
-            emit(Instruction(iop, a: value, b: address, imm: offset))
+            let (base, addend) = foldAddend(address, producer: poppedProducer)
+            emit(Instruction(iop, a: value, b: base, c: addend, imm: offset))
         case 0x3F, 0x40:
             let zat = r.pos
             guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: zat) }
@@ -625,6 +674,8 @@ struct FunctionCompiler {
                     emitResult(Instruction(f, a: top, b: x, imm: k), sig.result)
                 } else if let s = OpFolding.swapped(binop), let f = OpFolding.immediate(s), let k = takeConstant(x, producer: xProducer) {
                     emitResult(Instruction(f, a: top, b: y, imm: k), sig.result)
+                } else if binop == .i32Add, let fused = takeShiftedAdd(x, xProducer, y, yProducer) {
+                    emitResult(fused, sig.result)
                 } else {
                     emitResult(Instruction(binop, a: top, b: x, c: y), sig.result)
                 }

@@ -20,10 +20,11 @@ enum Op: UInt16 {
     case globalGet = 0x0D       // a = destination slot, b = global index
     case globalSet = 0x0E       // a = source slot, b = global index
     case globalSetRef = 0x0F    // a = source slot, b = global index (reference: keeps the referent alive)
-    // Loads: a = destination slot, b = address slot, imm = offset.
+    // Loads: a = destination slot, b = address slot, c = addend folded from an `i32.add` constant
+    // (wrapped to 32 bits with the address, as the add would), imm = offset.
     case i32Load = 0x10, i64Load, i32Load8S, i32Load8U, i32Load16S, i32Load16U
     case i64Load8S, i64Load8U, i64Load16S, i64Load16U, i64Load32S, i64Load32U
-    // Stores: a = value slot, b = address slot, imm = offset.
+    // Stores: a = value slot, b = address slot, c = folded addend (as for loads), imm = offset.
     case i32Store = 0x1C, i64Store, i32Store8, i32Store16, i64Store8, i64Store16, i64Store32
     // Memory: a = destination (or operand base) slot, b = segment.
     case memorySize = 0x23, memoryGrow, memoryFill, memoryCopy, memoryInit, dataDrop
@@ -43,7 +44,8 @@ enum Op: UInt16 {
     case elemDrop = 0x3A        // b = segment
     // Fused forms (superinstructions).
     case i32AddImm = 0x3B       // a = destination, b = source, imm = constant
-    case brIfEqz = 0x3C         // unused placeholder
+    case copy2 = 0x3C           // two copies in order: a ← b, then c ← Int32(imm)
+    case i32AddShlImm = 0x3E    // a = b + (c << imm): an i32.add of an i32.shl by a constant
     case nop = 0x3D
 
     // Numeric: same values as WebAssembly. Unary: a = dst, b = src. Binary: a = dst, b = lhs, c = rhs.
