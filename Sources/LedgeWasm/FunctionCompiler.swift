@@ -45,6 +45,9 @@ struct FunctionCompiler {
     var poppedProducer = -1
     var frames: [Frame] = []
     var maxHeight = 0
+    /// Highest code position that is a branch target bound so far: no peephole may merge an instruction
+    /// at or after it with the one before it.
+    var barrier = 0
     var fuelIndex = 0
     var fuelCount = 0
     var usesDataCount = false
@@ -96,7 +99,7 @@ struct FunctionCompiler {
         var k = from
         while k < vals.count {
             if srcs[k] != slot(k) {
-                emit(Instruction(.copy, a: slot(k), b: srcs[k]))
+                emitCopy(slot(k), srcs[k])
                 srcs[k] = slot(k)
             }
             producers[k] = -1
@@ -110,7 +113,7 @@ struct FunctionCompiler {
     /// Before local `index` changes: operands still reading it get their own copy.
     mutating func materializeLocal(_ index: Int) {
         for k in 0..<vals.count where srcs[k] == Int32(index) {
-            emit(Instruction(.copy, a: slot(k), b: srcs[k]))
+            emitCopy(slot(k), srcs[k])
             srcs[k] = slot(k)
             producers[k] = -1
         }
@@ -150,6 +153,22 @@ struct FunctionCompiler {
         if reachable { code.append(i) }
     }
 
+    /// Whether the last emitted instruction may be replaced or merged with the next one.
+    var canFuseWithLast: Bool { reachable && code.count > barrier }
+
+    /// Emits `dst ← src`, merged with a directly preceding copy into one `copy2` when no label lies between.
+    mutating func emitCopy(_ dst: Int32, _ src: Int32) {
+        guard reachable else { return }
+        if canFuseWithLast, let last = code.last, last.op == .copy {
+            code[code.count - 1] = Instruction(.copy2, a: last.a, b: last.b, c: dst, imm: UInt64(UInt32(bitPattern: src)))
+            return
+        }
+        code.append(Instruction(.copy, a: dst, b: src))
+    }
+
+    /// Marks the current position as a branch target.
+    mutating func bindLabel() { barrier = code.count }
+
     // MARK: branches
 
     func label(_ depth: UInt32) throws(WasmError) -> Int {
@@ -164,21 +183,41 @@ struct FunctionCompiler {
         let src = vals.count - n
         let dst = f.kind == .function ? -localCount : f.height
         if src == dst { return }
-        for k in 0..<n { code.append(Instruction(.copy, a: slot(dst + k), b: slot(src + k))) }
+        for k in 0..<n { emitCopy(slot(dst + k), slot(src + k)) }
     }
 
     /// Emits a jump (moves already done) to the label and records a patch if it is forward.
     mutating func emitJump(_ op: Op, a: Int32 = 0, to frameIndex: Int) {
+        emitJump(Instruction(op, a: a), to: frameIndex)
+    }
+
+    /// Emits branch `inst` (its `b` becomes the target) to the label. A conditional branch to the
+    /// function label becomes a skip over a `ret`.
+    mutating func emitJump(_ inst: Instruction, to frameIndex: Int) {
+        var i = inst
         if frames[frameIndex].kind == .function {
+            // Only reached for unconditional branches: conditional ones to the function label need moves.
             code.append(Instruction(.ret))
             return
         }
         if frames[frameIndex].kind == .loop {
-            code.append(Instruction(op, a: a, b: Int32(frames[frameIndex].loopPC)))
+            i.b = Int32(frames[frameIndex].loopPC)
         } else {
             frames[frameIndex].pending.append(code.count)
-            code.append(Instruction(op, a: a, b: -1))
+            i.b = -1
         }
+        code.append(i)
+    }
+
+    /// If the condition just popped (slot `cond`) was computed by the last emitted instruction, an i32
+    /// comparison, removes it and returns the compare-and-branch that jumps when it holds (or fails).
+    mutating func takeFusedCondition(_ cond: Int32, producer: Int, negate: Bool) -> Instruction? {
+        guard canFuseWithLast, producer >= 0, producer == code.count - 1, code[producer].a == cond else { return nil }
+        let c = code[producer]
+        guard let op = OpFolding.branch(c.op, negate: negate) else { return nil }
+        code.removeLast()
+        if c.op == .i32Eqz { return Instruction(op, a: c.b) }
+        return Instruction(op, a: c.b, c: c.c, imm: c.imm)
     }
 
     func needsMoves(_ frameIndex: Int) -> Bool {
@@ -252,6 +291,7 @@ struct FunctionCompiler {
     mutating func compile() throws(WasmError) -> (code: [Instruction], slots: Int, usesDataCount: Bool) {
         for t in localTypes { try checkType(t) }
         frames.append(Frame(kind: .function, params: [], results: resultTypes, height: 0))
+        bindLabel()
         fuelIndex = code.count
         code.append(Instruction(.fuel, imm: 1))
         while true {
@@ -266,7 +306,7 @@ struct FunctionCompiler {
                 guard vals.isEmpty else { throw invalid("type mismatch (values remain at end of function)", at: at) }
                 if reachable {
                     // Results are at the bottom of the operand stack: move them to the frame base.
-                    for k in 0..<resultTypes.count { code.append(Instruction(.copy, a: Int32(k), b: slot(k))) }
+                    for k in 0..<resultTypes.count { emitCopy(Int32(k), slot(k)) }
                     code.append(Instruction(.ret))
                 }
                 finishFuelRegion()
@@ -286,8 +326,40 @@ struct FunctionCompiler {
         if prod >= 0 && prod == code.count - 1 && v == slot(vals.count) {
             code[prod].a = Int32(i)
         } else if v != Int32(i) {
-            emit(Instruction(.copy, a: Int32(i), b: v))
+            emitCopy(Int32(i), v)
         }
+    }
+
+    /// If operand slot `slot` was just filled by the last emitted instruction, a constant, removes that
+    /// instruction and returns the constant (to fold it into the consumer).
+    mutating func takeConstant(_ slot: Int32, producer: Int) -> UInt64? {
+        guard canFuseWithLast, producer >= 0, producer == code.count - 1 else { return nil }
+        let c = code[producer]
+        guard c.op == .const_, c.a == slot else { return nil }
+        code.removeLast()
+        return c.imm
+    }
+
+    /// A memory address computed by the last instruction as `x + constant` becomes (x, constant) for the
+    /// access to add itself (with the same 32-bit wrap-around); otherwise (address, 0).
+    mutating func foldAddend(_ address: Int32, producer: Int) -> (Int32, Int32) {
+        guard canFuseWithLast, producer >= 0, producer == code.count - 1 else { return (address, 0) }
+        let c = code[producer]
+        guard c.op == .i32AddImm, c.a == address else { return (address, 0) }
+        code.removeLast()
+        return (c.b, Int32(bitPattern: lo32(c.imm)))
+    }
+
+    /// i32.add where one operand was just computed by an i32.shl by a constant: one `i32AddShlImm`.
+    mutating func takeShiftedAdd(_ x: Int32, _ xProducer: Int, _ y: Int32, _ yProducer: Int) -> Instruction? {
+        guard canFuseWithLast else { return nil }
+        for (other, slot, producer) in [(x, y, yProducer), (y, x, xProducer)] where producer >= 0 && producer == code.count - 1 {
+            let c = code[producer]
+            guard c.op == .i32ShlImm, c.a == slot else { continue }
+            code.removeLast()
+            return Instruction(.i32AddShlImm, a: top, b: other, c: c.b, imm: c.imm)
+        }
+        return nil
     }
 
     mutating func localIndex() throws(WasmError) -> Int {
@@ -312,6 +384,7 @@ struct FunctionCompiler {
             var f = Frame(kind: op == 0x02 ? .block : .loop, params: params, results: results, height: h)
             f.dead = !reachable
             if op == 0x03 && reachable {
+                bindLabel()
                 f.loopPC = code.count
                 beginFuelRegion()
             }
@@ -319,6 +392,7 @@ struct FunctionCompiler {
         case 0x04:
             let (params, results) = try Self.blockType(&r, ctx)
             let cond = try pop(.i32)
+            let condProducer = poppedProducer
             materializeAll()
             try pop(params)
             let h = vals.count
@@ -326,8 +400,10 @@ struct FunctionCompiler {
             var f = Frame(kind: .ifThen, params: params, results: results, height: h)
             f.dead = !reachable
             if reachable {
+                var skip = takeFusedCondition(cond, producer: condProducer, negate: true) ?? Instruction(.brIfNot, a: cond)
+                skip.b = -1
                 f.elseJump = code.count
-                code.append(Instruction(.brIfNot, a: cond, b: -1))
+                code.append(skip)
             }
             frames.append(f)
         case 0x05:
@@ -341,6 +417,7 @@ struct FunctionCompiler {
                 code.append(Instruction(.br, b: -1))
             }
             if let j = f.elseJump { code[j].b = Int32(code.count); f.elseJump = nil }
+            bindLabel()
             f.kind = .elseBranch
             f.unreachable = false
             frames[frames.count - 1] = f
@@ -356,6 +433,7 @@ struct FunctionCompiler {
             frames.removeLast()
             for t in f.results { push(t) }
             let endPC = Int32(code.count)
+            bindLabel()
             for p in f.pending { code[p].b = endPC }
             if let j = f.elseJump { code[j].b = endPC }
         case 0x0C:
@@ -372,15 +450,21 @@ struct FunctionCompiler {
             let d = try r.u32()
             let l = try label(d)
             let cond = try pop(.i32)
+            let condProducer = poppedProducer
             materializeAll()
             try checkLabelValues(l, pushLabelTypes: true)
             if reachable {
                 if needsMoves(l) {
                     let skip = code.count
-                    code.append(Instruction(.brIfNot, a: cond, b: -1))
+                    var skipInst = takeFusedCondition(cond, producer: condProducer, negate: true) ?? Instruction(.brIfNot, a: cond)
+                    skipInst.b = -1
+                    code.append(skipInst)
                     emitMoves(to: l)
                     emitJump(.br, to: l)
                     code[skip].b = Int32(code.count)
+                    bindLabel()
+                } else if let fused = takeFusedCondition(cond, producer: condProducer, negate: false) {
+                    emitJump(fused, to: l)
                 } else {
                     emitJump(.brIf, a: cond, to: l)
                 }
@@ -407,6 +491,7 @@ struct FunctionCompiler {
                     let l = frames.count - 1 - Int(d)
                     if needsMoves(l) {
                         code[first + k].b = Int32(code.count)
+                        bindLabel()
                         emitMoves(to: l)
                         emitJump(.br, to: l)
                     } else if frames[l].kind == .loop {
@@ -531,7 +616,8 @@ struct FunctionCompiler {
             }
             let offset = try readMemarg(naturalLog2: natural)
             let address = try pop(.i32)
-            emitResult(Instruction(iop, a: top, b: address, imm: offset), type)
+            let (base, addend) = foldAddend(address, producer: poppedProducer)
+            emitResult(Instruction(iop, a: top, b: base, c: addend, imm: offset), type)
         case 0x36...0x3E:
             let (natural, type, iop): (UInt32, ValueType, Op) = switch op {
             case 0x36: (2, .i32, .i32Store)
@@ -547,7 +633,8 @@ struct FunctionCompiler {
             let offset = try readMemarg(naturalLog2: natural)
             let value = try pop(type)
             let address = try pop(.i32)
-            emit(Instruction(iop, a: value, b: address, imm: offset))
+            let (base, addend) = foldAddend(address, producer: poppedProducer)
+            emit(Instruction(iop, a: value, b: base, c: addend, imm: offset))
         case 0x3F, 0x40:
             let zat = r.pos
             guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: zat) }
@@ -576,11 +663,22 @@ struct FunctionCompiler {
                 vals.append(sig.result); srcs.append(src); producers.append(prod)
             } else if sig.params.count == 1 {
                 let x = try pop(sig.params[0])
-                emitResult(Instruction(Op(rawValue: op)!, a: top, b: x), sig.result)
+                emitResult(Instruction(Op(rawValue: UInt16(op))!, a: top, b: x), sig.result)
             } else {
                 let y = try pop(sig.params[1])
+                let yProducer = poppedProducer
                 let x = try pop(sig.params[0])
-                emitResult(Instruction(Op(rawValue: op)!, a: top, b: x, c: y), sig.result)
+                let xProducer = poppedProducer
+                let binop = Op(rawValue: UInt16(op))!
+                if let f = OpFolding.immediate(binop), let k = takeConstant(y, producer: yProducer) {
+                    emitResult(Instruction(f, a: top, b: x, imm: k), sig.result)
+                } else if let s = OpFolding.swapped(binop), let f = OpFolding.immediate(s), let k = takeConstant(x, producer: xProducer) {
+                    emitResult(Instruction(f, a: top, b: y, imm: k), sig.result)
+                } else if binop == .i32Add, let fused = takeShiftedAdd(x, xProducer, y, yProducer) {
+                    emitResult(fused, sig.result)
+                } else {
+                    emitResult(Instruction(binop, a: top, b: x, c: y), sig.result)
+                }
             }
         case 0xD0:
             let t = try ModuleParser.refType(&r)
@@ -623,7 +721,7 @@ struct FunctionCompiler {
             default: (.f64, .i64)
             }
             let x = try pop(from)
-            emitResult(Instruction(Op(rawValue: Op.i32TruncSatF32S.rawValue + UInt8(sub))!, a: top, b: x), to)
+            emitResult(Instruction(Op(rawValue: Op.i32TruncSatF32S.rawValue + UInt16(sub))!, a: top, b: x), to)
         case 8:
             let seg = try r.u32()
             let zat = r.pos

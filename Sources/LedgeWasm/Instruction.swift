@@ -2,7 +2,7 @@
 // Slot operands are indices relative to the current frame base (locals first, then the operand stack).
 // Numeric opcodes keep their WebAssembly opcode values (0x45...0xC4); the others fill the gaps.
 
-enum Op: UInt8 {
+enum Op: UInt16 {
     // Control and data movement.
     case unreachable = 0x00
     case br = 0x01              // b = target pc
@@ -20,10 +20,11 @@ enum Op: UInt8 {
     case globalGet = 0x0D       // a = destination slot, b = global index
     case globalSet = 0x0E       // a = source slot, b = global index
     case globalSetRef = 0x0F    // a = source slot, b = global index (reference: keeps the referent alive)
-    // Loads: a = destination slot, b = address slot, imm = offset.
+    // Loads: a = destination slot, b = address slot, c = addend folded from an `i32.add` constant
+    // (wrapped to 32 bits with the address, as the add would), imm = offset.
     case i32Load = 0x10, i64Load, i32Load8S, i32Load8U, i32Load16S, i32Load16U
     case i64Load8S, i64Load8U, i64Load16S, i64Load16U, i64Load32S, i64Load32U
-    // Stores: a = value slot, b = address slot, imm = offset.
+    // Stores: a = value slot, b = address slot, c = folded addend (as for loads), imm = offset.
     case i32Store = 0x1C, i64Store, i32Store8, i32Store16, i64Store8, i64Store16, i64Store32
     // Memory: a = destination (or operand base) slot, b = segment.
     case memorySize = 0x23, memoryGrow, memoryFill, memoryCopy, memoryInit, dataDrop
@@ -43,7 +44,8 @@ enum Op: UInt8 {
     case elemDrop = 0x3A        // b = segment
     // Fused forms (superinstructions).
     case i32AddImm = 0x3B       // a = destination, b = source, imm = constant
-    case brIfEqz = 0x3C         // unused placeholder
+    case copy2 = 0x3C           // two copies in order: a ← b, then c ← Int32(imm)
+    case i32AddShlImm = 0x3E    // a = b + (c << imm): an i32.add of an i32.shl by a constant
     case nop = 0x3D
 
     // Numeric: same values as WebAssembly. Unary: a = dst, b = src. Binary: a = dst, b = lhs, c = rhs.
@@ -65,6 +67,124 @@ enum Op: UInt8 {
     case f64ConvertI32S, f64ConvertI32U, f64ConvertI64S, f64ConvertI64U, f64PromoteF32
     case i32ReinterpretF32, i64ReinterpretF64, f32ReinterpretI32, f64ReinterpretI64
     case i32Extend8S = 0xC0, i32Extend16S, i64Extend8S, i64Extend16S, i64Extend32S
+
+    // Binary operations with a constant right operand (a folded `i32.const`/`i64.const`):
+    // a = destination, b = left operand slot, imm = constant.
+    case i32SubImm = 0x100, i32MulImm, i32AndImm, i32OrImm, i32XorImm, i32ShlImm, i32ShrSImm, i32ShrUImm
+    case i32RotlImm, i32RotrImm
+    case i32EqImm, i32NeImm, i32LtSImm, i32LtUImm, i32GtSImm, i32GtUImm, i32LeSImm, i32LeUImm, i32GeSImm, i32GeUImm
+    case i64AddImm = 0x120, i64SubImm, i64MulImm, i64AndImm, i64OrImm, i64XorImm, i64ShlImm, i64ShrSImm, i64ShrUImm
+    case i64EqImm, i64NeImm, i64LtSImm, i64LtUImm, i64GtSImm, i64GtUImm, i64LeSImm, i64LeUImm, i64GeSImm, i64GeUImm
+
+    // Compare and branch (a fused i32 comparison + br_if / if): a = left slot, c = right slot, b = target pc.
+    case brIfEq = 0x140, brIfNe, brIfLtS, brIfLtU, brIfGtS, brIfGtU, brIfLeS, brIfLeU, brIfGeS, brIfGeU
+    // The same against a constant: a = left slot, imm = constant, b = target pc.
+    case brIfEqImm = 0x150, brIfNeImm, brIfLtSImm, brIfLtUImm, brIfGtSImm, brIfGtUImm, brIfLeSImm, brIfLeUImm
+    case brIfGeSImm, brIfGeUImm
+}
+
+/// Rewrites for the translator's peephole folding.
+enum OpFolding {
+    /// The form of binary `op` that takes its right operand as a constant.
+    static func immediate(_ op: Op) -> Op? {
+        switch op {
+        case .i32Add: .i32AddImm
+        case .i32Sub: .i32SubImm
+        case .i32Mul: .i32MulImm
+        case .i32And: .i32AndImm
+        case .i32Or: .i32OrImm
+        case .i32Xor: .i32XorImm
+        case .i32Shl: .i32ShlImm
+        case .i32ShrS: .i32ShrSImm
+        case .i32ShrU: .i32ShrUImm
+        case .i32Rotl: .i32RotlImm
+        case .i32Rotr: .i32RotrImm
+        case .i32Eq: .i32EqImm
+        case .i32Ne: .i32NeImm
+        case .i32LtS: .i32LtSImm
+        case .i32LtU: .i32LtUImm
+        case .i32GtS: .i32GtSImm
+        case .i32GtU: .i32GtUImm
+        case .i32LeS: .i32LeSImm
+        case .i32LeU: .i32LeUImm
+        case .i32GeS: .i32GeSImm
+        case .i32GeU: .i32GeUImm
+        case .i64Add: .i64AddImm
+        case .i64Sub: .i64SubImm
+        case .i64Mul: .i64MulImm
+        case .i64And: .i64AndImm
+        case .i64Or: .i64OrImm
+        case .i64Xor: .i64XorImm
+        case .i64Shl: .i64ShlImm
+        case .i64ShrS: .i64ShrSImm
+        case .i64ShrU: .i64ShrUImm
+        case .i64Eq: .i64EqImm
+        case .i64Ne: .i64NeImm
+        case .i64LtS: .i64LtSImm
+        case .i64LtU: .i64LtUImm
+        case .i64GtS: .i64GtSImm
+        case .i64GtU: .i64GtUImm
+        case .i64LeS: .i64LeSImm
+        case .i64LeU: .i64LeUImm
+        case .i64GeS: .i64GeSImm
+        case .i64GeU: .i64GeUImm
+        default: nil
+        }
+    }
+
+    /// `op` with its operands swapped (const on the left moved to the right), when that exists.
+    static func swapped(_ op: Op) -> Op? {
+        switch op {
+        case .i32Add, .i32Mul, .i32And, .i32Or, .i32Xor, .i32Eq, .i32Ne,
+             .i64Add, .i64Mul, .i64And, .i64Or, .i64Xor, .i64Eq, .i64Ne: op
+        case .i32LtS: .i32GtS
+        case .i32LtU: .i32GtU
+        case .i32GtS: .i32LtS
+        case .i32GtU: .i32LtU
+        case .i32LeS: .i32GeS
+        case .i32LeU: .i32GeU
+        case .i32GeS: .i32LeS
+        case .i32GeU: .i32LeU
+        case .i64LtS: .i64GtS
+        case .i64LtU: .i64GtU
+        case .i64GtS: .i64LtS
+        case .i64GtU: .i64LtU
+        case .i64LeS: .i64GeS
+        case .i64LeU: .i64GeU
+        case .i64GeS: .i64LeS
+        case .i64GeU: .i64LeU
+        default: nil
+        }
+    }
+
+    /// The compare-and-branch that jumps when i32 comparison `op` holds (or, with `negate`, fails).
+    static func branch(_ op: Op, negate: Bool) -> Op? {
+        let base: Op? = switch op {
+        case .i32Eq: negate ? .brIfNe : .brIfEq
+        case .i32Ne: negate ? .brIfEq : .brIfNe
+        case .i32LtS: negate ? .brIfGeS : .brIfLtS
+        case .i32LtU: negate ? .brIfGeU : .brIfLtU
+        case .i32GtS: negate ? .brIfLeS : .brIfGtS
+        case .i32GtU: negate ? .brIfLeU : .brIfGtU
+        case .i32LeS: negate ? .brIfGtS : .brIfLeS
+        case .i32LeU: negate ? .brIfGtU : .brIfLeU
+        case .i32GeS: negate ? .brIfLtS : .brIfGeS
+        case .i32GeU: negate ? .brIfLtU : .brIfGeU
+        case .i32EqImm: negate ? .brIfNeImm : .brIfEqImm
+        case .i32NeImm: negate ? .brIfEqImm : .brIfNeImm
+        case .i32LtSImm: negate ? .brIfGeSImm : .brIfLtSImm
+        case .i32LtUImm: negate ? .brIfGeUImm : .brIfLtUImm
+        case .i32GtSImm: negate ? .brIfLeSImm : .brIfGtSImm
+        case .i32GtUImm: negate ? .brIfLeUImm : .brIfGtUImm
+        case .i32LeSImm: negate ? .brIfGtSImm : .brIfLeSImm
+        case .i32LeUImm: negate ? .brIfGtUImm : .brIfLeUImm
+        case .i32GeSImm: negate ? .brIfLtSImm : .brIfGeSImm
+        case .i32GeUImm: negate ? .brIfLtUImm : .brIfGeUImm
+        case .i32Eqz: negate ? .brIf : .brIfNot
+        default: nil
+        }
+        return base
+    }
 }
 
 struct Instruction {

@@ -108,24 +108,24 @@ extension InstanceState {
         var metas = r.metas
         var counter = counterRef
         defer { counterRef = counter }
-        @inline(__always) func addr(_ base: UInt64, _ offset: UInt64, _ size: UInt64, _ mem: UnsafeMutableRawPointer, _ memSize: UInt64) throws(Trap) -> UnsafeMutableRawPointer {
-            let ea = (base & 0xFFFF_FFFF) &+ offset
+        @inline(__always) func addr(_ i: Instruction, _ base: UInt64, _ size: UInt64, _ mem: UnsafeMutableRawPointer, _ memSize: UInt64) throws(Trap) -> UnsafeMutableRawPointer {
+            let ea = UInt64(lo32(base) &+ UInt32(bitPattern: i.c)) &+ i.imm
             guard ea &+ size <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
-            return mem + Int(ea)
+            return mem + Int(bitPattern: UInt(ea))
         }
         while true {
             let i = code[pc]
             pc &+= 1
             switch i.op {
             case .unreachable: throw Trap(.unreachable)
-            case .nop, .brIfEqz: break
+            case .nop: break
             case .br: pc = Int(i.b)
             case .brIf: if lo32(sp[Int(i.a)]) != 0 { pc = Int(i.b) }
             case .brIfNot: if lo32(sp[Int(i.a)]) == 0 { pc = Int(i.b) }
             case .brTable:
                 let n = UInt32(i.c) - 1
                 let v = lo32(sp[Int(i.a)])
-                pc &+= Int(v < n ? v : n)
+                pc = Int(code[pc &+ Int(v < n ? v : n)].b)
             case .ret:
                 if r.depth == 0 { return }
                 r.depth &-= 1
@@ -157,6 +157,10 @@ extension InstanceState {
                 counter &-= Int64(bitPattern: i.imm)
                 if counter < 0 { counter = try meter.refill(counter) }
             case .copy: sp[Int(i.a)] = sp[Int(i.b)]
+            case .copy2:
+                sp[Int(i.a)] = sp[Int(i.b)]
+                sp[Int(i.c)] = sp[Int(Int32(bitPattern: UInt32(truncatingIfNeeded: i.imm)))]
+            case .i32AddShlImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &+ (lo32(sp[Int(i.c)]) &<< lo32(i.imm)))
             case .select: sp[Int(i.a)] = lo32(sp[Int(Int32(bitPattern: UInt32(truncatingIfNeeded: i.imm)))]) != 0 ? sp[Int(i.b)] : sp[Int(i.c)]
             case .const_: sp[Int(i.a)] = i.imm
             case .globalGet: sp[Int(i.a)] = globals[Int(i.b)].pointee
@@ -166,23 +170,23 @@ extension InstanceState {
                 g.cell.pointee = sp[Int(i.a)]
                 if g.type.type == .funcRef { g.keep = FunctionInstance.from(bits: sp[Int(i.a)]) }
 
-            case .i32Load: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).loadUnaligned(as: UInt32.self))
-            case .i64Load: sp[Int(i.a)] = try addr(sp[Int(i.b)], i.imm, 8, mem, memSize).loadUnaligned(as: UInt64.self)
-            case .i32Load8S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: Int8.self))))
-            case .i32Load8U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: UInt8.self))
-            case .i32Load16S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: Int16.self))))
-            case .i32Load16U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: UInt16.self))
-            case .i64Load8S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: Int8.self)))
-            case .i64Load8U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).load(as: UInt8.self))
-            case .i64Load16S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: Int16.self)))
-            case .i64Load16U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).loadUnaligned(as: UInt16.self))
-            case .i64Load32S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).loadUnaligned(as: Int32.self)))
-            case .i64Load32U: sp[Int(i.a)] = UInt64(try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).loadUnaligned(as: UInt32.self))
-            case .i32Store: try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).storeBytes(of: lo32(sp[Int(i.a)]), as: UInt32.self)
-            case .i64Store: try addr(sp[Int(i.b)], i.imm, 8, mem, memSize).storeBytes(of: sp[Int(i.a)], as: UInt64.self)
-            case .i32Store8, .i64Store8: try addr(sp[Int(i.b)], i.imm, 1, mem, memSize).storeBytes(of: UInt8(truncatingIfNeeded: sp[Int(i.a)]), as: UInt8.self)
-            case .i32Store16, .i64Store16: try addr(sp[Int(i.b)], i.imm, 2, mem, memSize).storeBytes(of: UInt16(truncatingIfNeeded: sp[Int(i.a)]), as: UInt16.self)
-            case .i64Store32: try addr(sp[Int(i.b)], i.imm, 4, mem, memSize).storeBytes(of: UInt32(truncatingIfNeeded: sp[Int(i.a)]), as: UInt32.self)
+            case .i32Load: sp[Int(i.a)] = UInt64(try addr(i, sp[Int(i.b)], 4, mem, memSize).loadUnaligned(as: UInt32.self))
+            case .i64Load: sp[Int(i.a)] = try addr(i, sp[Int(i.b)], 8, mem, memSize).loadUnaligned(as: UInt64.self)
+            case .i32Load8S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(try addr(i, sp[Int(i.b)], 1, mem, memSize).load(as: Int8.self))))
+            case .i32Load8U: sp[Int(i.a)] = UInt64(try addr(i, sp[Int(i.b)], 1, mem, memSize).load(as: UInt8.self))
+            case .i32Load16S: sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(try addr(i, sp[Int(i.b)], 2, mem, memSize).loadUnaligned(as: Int16.self))))
+            case .i32Load16U: sp[Int(i.a)] = UInt64(try addr(i, sp[Int(i.b)], 2, mem, memSize).loadUnaligned(as: UInt16.self))
+            case .i64Load8S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(i, sp[Int(i.b)], 1, mem, memSize).load(as: Int8.self)))
+            case .i64Load8U: sp[Int(i.a)] = UInt64(try addr(i, sp[Int(i.b)], 1, mem, memSize).load(as: UInt8.self))
+            case .i64Load16S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(i, sp[Int(i.b)], 2, mem, memSize).loadUnaligned(as: Int16.self)))
+            case .i64Load16U: sp[Int(i.a)] = UInt64(try addr(i, sp[Int(i.b)], 2, mem, memSize).loadUnaligned(as: UInt16.self))
+            case .i64Load32S: sp[Int(i.a)] = UInt64(bitPattern: Int64(try addr(i, sp[Int(i.b)], 4, mem, memSize).loadUnaligned(as: Int32.self)))
+            case .i64Load32U: sp[Int(i.a)] = UInt64(try addr(i, sp[Int(i.b)], 4, mem, memSize).loadUnaligned(as: UInt32.self))
+            case .i32Store: try addr(i, sp[Int(i.b)], 4, mem, memSize).storeBytes(of: lo32(sp[Int(i.a)]), as: UInt32.self)
+            case .i64Store: try addr(i, sp[Int(i.b)], 8, mem, memSize).storeBytes(of: sp[Int(i.a)], as: UInt64.self)
+            case .i32Store8, .i64Store8: try addr(i, sp[Int(i.b)], 1, mem, memSize).storeBytes(of: UInt8(truncatingIfNeeded: sp[Int(i.a)]), as: UInt8.self)
+            case .i32Store16, .i64Store16: try addr(i, sp[Int(i.b)], 2, mem, memSize).storeBytes(of: UInt16(truncatingIfNeeded: sp[Int(i.a)]), as: UInt16.self)
+            case .i64Store32: try addr(i, sp[Int(i.b)], 4, mem, memSize).storeBytes(of: UInt32(truncatingIfNeeded: sp[Int(i.a)]), as: UInt32.self)
             case .memorySize: sp[Int(i.a)] = memSize / 65536
             case .memoryGrow:
                 let m = r.inst.takeUnretainedValue().memories[0]
@@ -234,7 +238,67 @@ extension InstanceState {
             case .tableInit:
                 try r.inst.takeUnretainedValue().initTable(table: Int(i.b), segment: Int(i.c), dst: lo32(sp[Int(i.a)]), src: lo32(sp[Int(i.a) + 1]), count: lo32(sp[Int(i.a) + 2]))
             case .elemDrop: r.inst.takeUnretainedValue().droppedElements[Int(i.b)] = true
-            case .i32AddImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &+ UInt32(truncatingIfNeeded: i.imm))
+            case .i32AddImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &+ lo32(i.imm))
+            case .i32SubImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &- lo32(i.imm))
+            case .i32MulImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &* lo32(i.imm))
+            case .i32AndImm: sp[Int(i.a)] = sp[Int(i.b)] & i.imm
+            case .i32OrImm: sp[Int(i.a)] = sp[Int(i.b)] | i.imm
+            case .i32XorImm: sp[Int(i.a)] = sp[Int(i.b)] ^ i.imm
+            case .i32ShlImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &<< lo32(i.imm))
+            case .i32ShrSImm: sp[Int(i.a)] = UInt64(UInt32(bitPattern: s32(sp[Int(i.b)]) &>> s32(i.imm)))
+            case .i32ShrUImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]) &>> lo32(i.imm))
+            case .i32RotlImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]).rotl(lo32(i.imm)))
+            case .i32RotrImm: sp[Int(i.a)] = UInt64(lo32(sp[Int(i.b)]).rotr(lo32(i.imm)))
+            case .i32EqImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) == lo32(i.imm))
+            case .i32NeImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) != lo32(i.imm))
+            case .i32LtSImm: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) < s32(i.imm))
+            case .i32LtUImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) < lo32(i.imm))
+            case .i32GtSImm: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) > s32(i.imm))
+            case .i32GtUImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) > lo32(i.imm))
+            case .i32LeSImm: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) <= s32(i.imm))
+            case .i32LeUImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) <= lo32(i.imm))
+            case .i32GeSImm: sp[Int(i.a)] = b(s32(sp[Int(i.b)]) >= s32(i.imm))
+            case .i32GeUImm: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) >= lo32(i.imm))
+            case .i64AddImm: sp[Int(i.a)] = sp[Int(i.b)] &+ i.imm
+            case .i64SubImm: sp[Int(i.a)] = sp[Int(i.b)] &- i.imm
+            case .i64MulImm: sp[Int(i.a)] = sp[Int(i.b)] &* i.imm
+            case .i64AndImm: sp[Int(i.a)] = sp[Int(i.b)] & i.imm
+            case .i64OrImm: sp[Int(i.a)] = sp[Int(i.b)] | i.imm
+            case .i64XorImm: sp[Int(i.a)] = sp[Int(i.b)] ^ i.imm
+            case .i64ShlImm: sp[Int(i.a)] = sp[Int(i.b)] &<< i.imm
+            case .i64ShrSImm: sp[Int(i.a)] = UInt64(bitPattern: Int64(bitPattern: sp[Int(i.b)]) &>> Int64(bitPattern: i.imm))
+            case .i64ShrUImm: sp[Int(i.a)] = sp[Int(i.b)] &>> i.imm
+            case .i64EqImm: sp[Int(i.a)] = b(sp[Int(i.b)] == i.imm)
+            case .i64NeImm: sp[Int(i.a)] = b(sp[Int(i.b)] != i.imm)
+            case .i64LtSImm: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) < Int64(bitPattern: i.imm))
+            case .i64LtUImm: sp[Int(i.a)] = b(sp[Int(i.b)] < i.imm)
+            case .i64GtSImm: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) > Int64(bitPattern: i.imm))
+            case .i64GtUImm: sp[Int(i.a)] = b(sp[Int(i.b)] > i.imm)
+            case .i64LeSImm: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) <= Int64(bitPattern: i.imm))
+            case .i64LeUImm: sp[Int(i.a)] = b(sp[Int(i.b)] <= i.imm)
+            case .i64GeSImm: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) >= Int64(bitPattern: i.imm))
+            case .i64GeUImm: sp[Int(i.a)] = b(sp[Int(i.b)] >= i.imm)
+            // compare and branch
+            case .brIfEq: if lo32(sp[Int(i.a)]) == lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfNe: if lo32(sp[Int(i.a)]) != lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfLtS: if s32(sp[Int(i.a)]) < s32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfLtU: if lo32(sp[Int(i.a)]) < lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfGtS: if s32(sp[Int(i.a)]) > s32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfGtU: if lo32(sp[Int(i.a)]) > lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfLeS: if s32(sp[Int(i.a)]) <= s32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfLeU: if lo32(sp[Int(i.a)]) <= lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfGeS: if s32(sp[Int(i.a)]) >= s32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfGeU: if lo32(sp[Int(i.a)]) >= lo32(sp[Int(i.c)]) { pc = Int(i.b) }
+            case .brIfEqImm: if lo32(sp[Int(i.a)]) == lo32(i.imm) { pc = Int(i.b) }
+            case .brIfNeImm: if lo32(sp[Int(i.a)]) != lo32(i.imm) { pc = Int(i.b) }
+            case .brIfLtSImm: if s32(sp[Int(i.a)]) < s32(i.imm) { pc = Int(i.b) }
+            case .brIfLtUImm: if lo32(sp[Int(i.a)]) < lo32(i.imm) { pc = Int(i.b) }
+            case .brIfGtSImm: if s32(sp[Int(i.a)]) > s32(i.imm) { pc = Int(i.b) }
+            case .brIfGtUImm: if lo32(sp[Int(i.a)]) > lo32(i.imm) { pc = Int(i.b) }
+            case .brIfLeSImm: if s32(sp[Int(i.a)]) <= s32(i.imm) { pc = Int(i.b) }
+            case .brIfLeUImm: if lo32(sp[Int(i.a)]) <= lo32(i.imm) { pc = Int(i.b) }
+            case .brIfGeSImm: if s32(sp[Int(i.a)]) >= s32(i.imm) { pc = Int(i.b) }
+            case .brIfGeUImm: if lo32(sp[Int(i.a)]) >= lo32(i.imm) { pc = Int(i.b) }
 
             // i32 comparisons
             case .i32Eqz: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) == 0)
