@@ -136,3 +136,14 @@ void ledge_gemm_s8_path(int path, const int8_t *w, const int8_t *x, int32_t rows
     ledge_gemm_packed(path, p, x, rows, depth, cols, bias, out);
     free(p);
 }
+
+uint64_t ledge_peak_probe(int path, uint64_t iterations) {
+    if (!ledge_kernels_available(path)) return 0;
+    switch (path) {
+#if defined(__x86_64__)
+    case LEDGE_PATH_AVX2: return ledge_peak_probe_avx2(iterations);
+    case LEDGE_PATH_AVX512VNNI: return ledge_peak_probe_vnni(iterations);
+#endif
+    default: return 0;
+    }
+}

@@ -220,3 +220,43 @@ VNNI void ledge_gemm_vnni(const void *packed, const int8_t *x, int32_t rows, int
     }
 }
 #endif
+
+#if defined(__x86_64__)
+/* ---------------------------------------------------------------- peak probes */
+
+/* 12 independent vpdpbusd zmm chains, `iterations` times: returns the int8 MACs done (64 per instruction). */
+VNNI uint64_t ledge_peak_probe_vnni(uint64_t iterations) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    __m512i a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+    const __m512i u = _mm512_set1_epi8(3), s = _mm512_set1_epi8(-2);
+    for (uint64_t i = 0; i < iterations; i++) {
+        a0 = _mm512_dpbusd_epi32(a0, u, s); a1 = _mm512_dpbusd_epi32(a1, u, s); a2 = _mm512_dpbusd_epi32(a2, u, s);
+        a3 = _mm512_dpbusd_epi32(a3, u, s); a4 = _mm512_dpbusd_epi32(a4, u, s); a5 = _mm512_dpbusd_epi32(a5, u, s);
+        a6 = _mm512_dpbusd_epi32(a6, u, s); a7 = _mm512_dpbusd_epi32(a7, u, s); a8 = _mm512_dpbusd_epi32(a8, u, s);
+        a9 = _mm512_dpbusd_epi32(a9, u, s); a10 = _mm512_dpbusd_epi32(a10, u, s); a11 = _mm512_dpbusd_epi32(a11, u, s);
+        __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5));
+        __asm__ volatile("" : "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9), "+v"(a10), "+v"(a11));
+    }
+    volatile int32_t sink = _mm512_reduce_add_epi32(_mm512_add_epi32(_mm512_add_epi32(a0, a1), a11));
+    (void)sink;
+    return iterations * 12 * 64;
+}
+
+/* 6 independent vpmaddwd + vpaddd chains: 16 MACs per vpmaddwd. The multiplicands pass through empty asm
+   each iteration so the compiler can neither hoist nor merge the products. */
+AVX2 uint64_t ledge_peak_probe_avx2(uint64_t iterations) {
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    __m256i u = _mm256_set1_epi16(3), s0 = _mm256_set1_epi16(-2), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
+    for (uint64_t i = 0; i < iterations; i++) {
+        __asm__ volatile("" : "+x"(s0), "+x"(s1), "+x"(s2), "+x"(s3), "+x"(s4), "+x"(s5), "+x"(u));
+        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(u, s0)); a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(u, s1));
+        a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(u, s2)); a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(u, s3));
+        a4 = _mm256_add_epi32(a4, _mm256_madd_epi16(u, s4)); a5 = _mm256_add_epi32(a5, _mm256_madd_epi16(u, s5));
+    }
+    int32_t t[8];
+    _mm256_storeu_si256((__m256i *)t, _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(_mm256_add_epi32(a2, a3), _mm256_add_epi32(a4, a5))));
+    volatile int32_t sink = t[0];
+    (void)sink;
+    return iterations * 6 * 16;
+}
+#endif

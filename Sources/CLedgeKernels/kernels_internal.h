@@ -19,6 +19,8 @@ void ledge_gemm_portable_packed(const void *packed, const int8_t *x, int32_t row
 void ledge_pack_avx2(const int8_t *w, int32_t rows, int32_t depth, void *packed);
 void ledge_gemm_avx2(const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
                      const int32_t *bias, int32_t *out);
+uint64_t ledge_peak_probe_vnni(uint64_t iterations);
+uint64_t ledge_peak_probe_avx2(uint64_t iterations);
 void ledge_pack_vnni(const int8_t *w, int32_t rows, int32_t depth, void *packed);
 void ledge_gemm_vnni(const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
                      const int32_t *bias, int32_t *out);

@@ -59,4 +59,8 @@ void ledge_gemm_s8_reference(const int8_t *w, const int8_t *x, int32_t rows, int
 /// clock: cycles per second ≈ n / elapsed seconds.
 void ledge_add_chain(uint64_t n);
 
+/// Peak probe: runs independent chains of the path's int8 multiply-accumulate instruction (register
+/// operands only) `iterations` times and returns the MACs done; 0 where no probe exists for the path.
+uint64_t ledge_peak_probe(int path, uint64_t iterations);
+
 #endif
