@@ -39,8 +39,9 @@ let package = Package(
 
         // Tests (Swift Testing). Real broker, real SQLite files, real modules and models.
         .target(name: "LedgeTestSupport", dependencies: ["LedgeCore"], path: "Tests/LedgeTestSupport"),
+        .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
         .testTarget(name: "LedgeWasmTests", dependencies: ["LedgeWasm", "LedgeTestSupport"]),
-        .testTarget(name: "LedgeMLTests", dependencies: ["LedgeML", "CLedgeKernels", "LedgeTestSupport"]),
+        .testTarget(name: "LedgeMLTests", dependencies: ["LedgeML", "CLedgeKernels", "CAllocCounter", "LedgeTestSupport"]),
         .testTarget(name: "LedgeStoreTests", dependencies: ["LedgeStore", "LedgeTestSupport"]),
         .testTarget(name: "LedgeMQTTTests", dependencies: ["LedgeMQTT", "LedgeTestSupport"]),
         .testTarget(name: "LedgeCoreTests", dependencies: ["LedgeCore", "LedgeTestSupport"]),

@@ -1,7 +1,9 @@
-// Run-time CPU feature dispatch for the int8 kernels: picks the best compiled path once at start-up.
+// Run-time CPU feature dispatch for the int8 kernels: which paths this CPU can run, the best one, and the
+// pack/GEMM entry points by path.
 #include "ledge_kernels.h"
 #include "kernels_internal.h"
-#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 #ifndef HWCAP_ASIMD
@@ -14,29 +16,26 @@
 
 static const char *const names[LEDGE_PATH_COUNT] = {"portable", "avx2", "avx512vnni", "neon", "neondot"};
 
-static const ledge_gemm_fn gemm_table[LEDGE_PATH_COUNT] = {
-    ledge_gemm_s8_portable,
+static int compiled(int path) {
+    switch (path) {
+    case LEDGE_PATH_PORTABLE: return 1;
 #if defined(__x86_64__)
-    ledge_gemm_s8_avx2,
-    ledge_gemm_s8_avx512vnni,
-#else
-    NULL, NULL,
+    case LEDGE_PATH_AVX2: case LEDGE_PATH_AVX512VNNI: return 1;
 #endif
 #if defined(__aarch64__)
-    ledge_gemm_s8_neon,
-    ledge_gemm_s8_neondot,
-#else
-    NULL, NULL,
+    case LEDGE_PATH_NEON: case LEDGE_PATH_NEONDOT: return 1;
 #endif
-};
+    default: return 0;
+    }
+}
 
 int ledge_kernels_available(int path) {
-    if (path < 0 || path >= LEDGE_PATH_COUNT || gemm_table[path] == NULL) return 0;
+    if (path < 0 || path >= LEDGE_PATH_COUNT || !compiled(path)) return 0;
 #if defined(__x86_64__)
     __builtin_cpu_init();
     if (path == LEDGE_PATH_AVX2) return __builtin_cpu_supports("avx2") ? 1 : 0;
     if (path == LEDGE_PATH_AVX512VNNI)
-        return (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        return (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                 __builtin_cpu_supports("avx512vnni")) ? 1 : 0;
 #endif
 #if defined(__aarch64__) && defined(__linux__)
@@ -47,28 +46,24 @@ int ledge_kernels_available(int path) {
     return path == LEDGE_PATH_PORTABLE;
 }
 
-static int best_path(void) {
+int ledge_kernels_best(void) {
     static const int order[] = {LEDGE_PATH_AVX512VNNI, LEDGE_PATH_AVX2, LEDGE_PATH_NEONDOT, LEDGE_PATH_NEON};
     for (unsigned i = 0; i < sizeof order / sizeof order[0]; i++)
         if (ledge_kernels_available(order[i])) return order[i];
     return LEDGE_PATH_PORTABLE;
 }
 
-/* Chosen once; reads are plain loads of an int written before any kernel runs (constructor),
-   later changed only by ledge_kernels_select from tests and benchmarks. */
+/* The default path for models loaded from now on; -1 until first asked. Changed only by
+   ledge_kernels_select (tests, benchmarks). */
 static int current = -1;
 
-__attribute__((constructor)) static void ledge_kernels_init(void) { current = best_path(); }
-
-static inline int path_now(void) {
+int ledge_kernels_current(void) {
     int p = __atomic_load_n(&current, __ATOMIC_RELAXED);
-    if (p < 0) { p = best_path(); __atomic_store_n(&current, p, __ATOMIC_RELAXED); }
+    if (p < 0) { p = ledge_kernels_best(); __atomic_store_n(&current, p, __ATOMIC_RELAXED); }
     return p;
 }
 
-const char *ledge_kernels_path(void) { return names[path_now()]; }
-
-int ledge_kernels_current(void) { return path_now(); }
+const char *ledge_kernels_path(void) { return names[ledge_kernels_current()]; }
 
 const char *ledge_kernels_path_name(int path) {
     return (path >= 0 && path < LEDGE_PATH_COUNT) ? names[path] : "unknown";
@@ -80,23 +75,75 @@ int ledge_kernels_select(int path) {
     return 1;
 }
 
-void ledge_gemm_s8(const int8_t *w, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
-                   const int32_t *bias, int32_t *out) {
-    gemm_table[path_now()](w, x, rows, depth, cols, bias, out);
+size_t ledge_pack_size(int path, int32_t rows, int32_t depth) {
+    if (rows <= 0 || depth <= 0) return 64;
+    size_t r = (size_t)rows, d = (size_t)depth, n;
+    switch (path) {
+    case LEDGE_PATH_PORTABLE: n = r * d; break;
+    case LEDGE_PATH_AVX2: n = LEDGE_CEIL(r, 8) * LEDGE_CEIL(d, 2) * 32; break;
+    case LEDGE_PATH_AVX512VNNI: n = LEDGE_CEIL(r, 16) * LEDGE_CEIL(d, 4) * 64; break;
+    case LEDGE_PATH_NEON: n = LEDGE_CEIL(r, 4) * LEDGE_CEIL(d, 16) * 64; break;
+    case LEDGE_PATH_NEONDOT: n = LEDGE_CEIL(r, 4) * LEDGE_CEIL(d, 16) * 64; break;
+    default: return 0;
+    }
+    return (n + 63) & ~(size_t)63;
 }
 
-void ledge_gemv_s8(const int8_t *w, const int8_t *x, int32_t rows, int32_t depth,
-                   const int32_t *bias, int32_t *out) {
-    gemm_table[path_now()](w, x, rows, depth, 1, bias, out);
+void ledge_pack(int path, const int8_t *w, int32_t rows, int32_t depth, void *packed) {
+    if (rows <= 0 || depth <= 0) return;
+    switch (path) {
+    case LEDGE_PATH_PORTABLE: memcpy(packed, w, (size_t)rows * (size_t)depth); break;
+#if defined(__x86_64__)
+    case LEDGE_PATH_AVX2: ledge_pack_avx2(w, rows, depth, packed); break;
+    case LEDGE_PATH_AVX512VNNI: ledge_pack_vnni(w, rows, depth, packed); break;
+#endif
+#if defined(__aarch64__)
+    case LEDGE_PATH_NEON: ledge_pack_neon(w, rows, depth, packed); break;
+    case LEDGE_PATH_NEONDOT: ledge_pack_neondot(w, rows, depth, packed); break;
+#endif
+    default: break;
+    }
 }
 
-void ledge_gemm_s8_path(int path, const int8_t *w, const int8_t *x, int32_t rows, int32_t depth,
-                        int32_t cols, const int32_t *bias, int32_t *out) {
-    if (!ledge_kernels_available(path)) path = LEDGE_PATH_PORTABLE;
-    gemm_table[path](w, x, rows, depth, cols, bias, out);
+void ledge_gemm_packed(int path, const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
+                       const int32_t *bias, int32_t *out) {
+    if (rows <= 0 || cols <= 0) return;
+    if (depth <= 0) {
+        for (int32_t c = 0; c < cols; c++)
+            for (int32_t r = 0; r < rows; r++) out[(int64_t)c * rows + r] = bias ? bias[r] : 0;
+        return;
+    }
+    switch (path) {
+#if defined(__x86_64__)
+    case LEDGE_PATH_AVX2: ledge_gemm_avx2(packed, x, rows, depth, cols, bias, out); return;
+    case LEDGE_PATH_AVX512VNNI: ledge_gemm_vnni(packed, x, rows, depth, cols, bias, out); return;
+#endif
+#if defined(__aarch64__)
+    case LEDGE_PATH_NEON: ledge_gemm_neon(packed, x, rows, depth, cols, bias, out); return;
+    case LEDGE_PATH_NEONDOT: ledge_gemm_neondot(packed, x, rows, depth, cols, bias, out); return;
+#endif
+    default: ledge_gemm_portable_packed(packed, x, rows, depth, cols, bias, out); return;
+    }
 }
 
-void ledge_gemv_s8_path(int path, const int8_t *w, const int8_t *x, int32_t rows, int32_t depth,
+void ledge_gemm_s8_path(int path, const int8_t *w, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
                         const int32_t *bias, int32_t *out) {
-    ledge_gemm_s8_path(path, w, x, rows, depth, 1, bias, out);
+    if (!ledge_kernels_available(path)) path = LEDGE_PATH_PORTABLE;
+    size_t n = ledge_pack_size(path, rows, depth);
+    void *p = aligned_alloc(64, n ? n : 64);
+    if (!p) { ledge_gemm_s8_reference(w, x, rows, depth, cols, bias, out); return; }
+    ledge_pack(path, w, rows, depth, p);
+    ledge_gemm_packed(path, p, x, rows, depth, cols, bias, out);
+    free(p);
+}
+
+uint64_t ledge_peak_probe(int path, uint64_t iterations) {
+    if (!ledge_kernels_available(path)) return 0;
+    switch (path) {
+#if defined(__x86_64__)
+    case LEDGE_PATH_AVX2: return ledge_peak_probe_avx2(iterations);
+    case LEDGE_PATH_AVX512VNNI: return ledge_peak_probe_vnni(iterations);
+#endif
+    default: return 0;
+    }
 }

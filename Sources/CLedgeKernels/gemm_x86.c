@@ -1,133 +1,262 @@
-// x86-64 int8 GEMM paths: AVX2 (vpmovsxbw + vpmaddwd) and AVX-512 VNNI (vpdpbusd on 256-bit lanes),
-// compiled per function with target attributes and chosen at run time by dispatch.c.
+// x86-64 int8 GEMM paths, compiled per function with target attributes and chosen at run time:
+//   AVX2: weights pre-widened to int16 pairs at pack time; activations sign-extended once per column
+//     tile into a stack buffer; register tile 16 rows x 4 columns of vpmaddwd (two int8 products per
+//     32-bit lane, exact: |w| <= 127 so no pair reaches the one vpmaddwd overflow, (-32768)^2 * 2).
+//   AVX-512 VNNI: vpdpbusd takes unsigned x signed bytes, so weights are stored as w + 128 (1..255,
+//     padding 0) and each column's 128 * sum(x) is subtracted at the end; register tile 32 rows x
+//     8 columns (64 rows x 1-2 columns for GEMV), activations broadcast straight from memory.
+// Both sum in 32-bit wrapping arithmetic, as the portable reference does.
+#include "ledge_kernels.h"
 #include "kernels_internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <string.h>
 
-__attribute__((target("avx2"))) static inline int32_t hsum256(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-    return _mm_cvtsi128_si32(s);
+#define INLINE static inline __attribute__((always_inline))
+#define AVX2 __attribute__((target("avx2")))
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2")))
+
+static inline int32_t load32(const void *p) { int32_t v; memcpy(&v, p, 4); return v; }
+
+/* ---------------------------------------------------------------- AVX2 */
+
+void ledge_pack_avx2(const int8_t *w, int32_t rows, int32_t depth, void *packed) {
+    const int32_t np = LEDGE_CEIL(depth, 2), nrb = LEDGE_CEIL(rows, 8);
+    int16_t *p = (int16_t *)packed;
+    for (int32_t rb = 0; rb < nrb; rb++)
+        for (int32_t q = 0; q < np; q++)
+            for (int32_t i = 0; i < 8; i++)
+                for (int32_t j = 0; j < 2; j++) {
+                    int32_t r = rb * 8 + i, k = q * 2 + j;
+                    *p++ = (r < rows && k < depth) ? (int16_t)w[(int64_t)r * depth + k] : 0;
+                }
 }
 
-/* 4 rows x 2 columns per step: each sign-extended x chunk feeds 4 rows, each w chunk 2 columns. */
-__attribute__((target("avx2")))
-void ledge_gemm_s8_avx2(const int8_t *w, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
-                        const int32_t *bias, int32_t *out) {
-    const int32_t kv = depth & ~15;
-    int32_t c = 0;
-    for (; c + 2 <= cols; c += 2) {
-        const int8_t *x0 = x + (int64_t)c * depth, *x1 = x0 + depth;
-        int32_t r = 0;
-        for (; r + 4 <= rows; r += 4) {
-            const int8_t *w0 = w + (int64_t)r * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-            __m256i a00 = _mm256_setzero_si256(), a10 = a00, a20 = a00, a30 = a00;
-            __m256i a01 = a00, a11 = a00, a21 = a00, a31 = a00;
-            for (int32_t k = 0; k < kv; k += 16) {
-                __m256i xv0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x0 + k)));
-                __m256i xv1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x1 + k)));
-                __m256i wv;
-                wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w0 + k)));
-                a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(wv, xv0));
-                a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(wv, xv1));
-                wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w1 + k)));
-                a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(wv, xv0));
-                a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(wv, xv1));
-                wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w2 + k)));
-                a20 = _mm256_add_epi32(a20, _mm256_madd_epi16(wv, xv0));
-                a21 = _mm256_add_epi32(a21, _mm256_madd_epi16(wv, xv1));
-                wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w3 + k)));
-                a30 = _mm256_add_epi32(a30, _mm256_madd_epi16(wv, xv0));
-                a31 = _mm256_add_epi32(a31, _mm256_madd_epi16(wv, xv1));
-            }
-            uint32_t s[8] = {
-                (uint32_t)hsum256(a00), (uint32_t)hsum256(a10), (uint32_t)hsum256(a20), (uint32_t)hsum256(a30),
-                (uint32_t)hsum256(a01), (uint32_t)hsum256(a11), (uint32_t)hsum256(a21), (uint32_t)hsum256(a31)};
-            for (int32_t k = kv; k < depth; k++) {
-                int32_t xa = x0[k], xb = x1[k];
-                s[0] += (uint32_t)(w0[k] * xa); s[1] += (uint32_t)(w1[k] * xa);
-                s[2] += (uint32_t)(w2[k] * xa); s[3] += (uint32_t)(w3[k] * xa);
-                s[4] += (uint32_t)(w0[k] * xb); s[5] += (uint32_t)(w1[k] * xb);
-                s[6] += (uint32_t)(w2[k] * xb); s[7] += (uint32_t)(w3[k] * xb);
-            }
-            for (int j = 0; j < 4; j++) {
-                uint32_t b = bias ? (uint32_t)bias[r + j] : 0u;
-                out[(int64_t)c * rows + r + j] = (int32_t)(s[j] + b);
-                out[(int64_t)(c + 1) * rows + r + j] = (int32_t)(s[4 + j] + b);
-            }
-        }
-        if (r < rows) {
-            ledge_gemm_s8_portable(w + (int64_t)r * depth, x0, rows - r, depth, 1, bias ? bias + r : 0,
-                                   out + (int64_t)c * rows + r);
-            ledge_gemm_s8_portable(w + (int64_t)r * depth, x1, rows - r, depth, 1, bias ? bias + r : 0,
-                                   out + (int64_t)(c + 1) * rows + r);
-        }
-    }
-    for (; c < cols; c++) {
-        const int8_t *x0 = x + (int64_t)c * depth;
-        int32_t r = 0;
-        for (; r + 4 <= rows; r += 4) {
-            const int8_t *w0 = w + (int64_t)r * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-            __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-            for (int32_t k = 0; k < kv; k += 16) {
-                __m256i xv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x0 + k)));
-                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w0 + k))), xv));
-                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w1 + k))), xv));
-                a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w2 + k))), xv));
-                a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w3 + k))), xv));
-            }
-            uint32_t s[4] = {(uint32_t)hsum256(a0), (uint32_t)hsum256(a1), (uint32_t)hsum256(a2), (uint32_t)hsum256(a3)};
-            for (int32_t k = kv; k < depth; k++) {
-                int32_t xa = x0[k];
-                s[0] += (uint32_t)(w0[k] * xa); s[1] += (uint32_t)(w1[k] * xa);
-                s[2] += (uint32_t)(w2[k] * xa); s[3] += (uint32_t)(w3[k] * xa);
-            }
-            for (int j = 0; j < 4; j++)
-                out[(int64_t)c * rows + r + j] = (int32_t)(s[j] + (bias ? (uint32_t)bias[r + j] : 0u));
-        }
-        if (r < rows)
-            ledge_gemm_s8_portable(w + (int64_t)r * depth, x0, rows - r, depth, 1, bias ? bias + r : 0,
-                                   out + (int64_t)c * rows + r);
+#define AVX2_KB 512   /* k values per block of the int16 activation buffer */
+#define AVX2_NC 4
+
+/* Sign-extends n (<= AVX2_KB) bytes to int16, zero-padded to an even count. */
+INLINE AVX2 void widen(const int8_t *x, int32_t n, int16_t *dst) {
+    int32_t k = 0;
+    for (; k + 16 <= n; k += 16)
+        _mm256_storeu_si256((__m256i *)(dst + k), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + k))));
+    for (; k < n; k++) dst[k] = x[k];
+    dst[n] = 0;
+}
+
+INLINE AVX2 void store8(int32_t *dst, __m256i v, int32_t n, int accumulate) {
+    if (n == 8) {
+        if (accumulate) v = _mm256_add_epi32(v, _mm256_loadu_si256((const __m256i *)dst));
+        _mm256_storeu_si256((__m256i *)dst, v);
+    } else {
+        int32_t t[8];
+        _mm256_storeu_si256((__m256i *)t, v);
+        for (int32_t i = 0; i < n; i++) dst[i] = accumulate ? (int32_t)((uint32_t)dst[i] + (uint32_t)t[i]) : t[i];
     }
 }
 
-/* VNNI: vpdpbusd multiplies unsigned by signed bytes. Weights are flipped to unsigned on the fly
-   (w ^ 0x80 = w + 128), so sum((w+128)·x) = sum(w·x) + 128·sum(x); sum(x) is taken once per column. */
-__attribute__((target("avx512vnni,avx512vl,avx512bw,avx2")))
-void ledge_gemm_s8_avx512vnni(const int8_t *w, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
-                              const int32_t *bias, int32_t *out) {
-    const int32_t kv = depth & ~31;
-    const __m256i flip = _mm256_set1_epi8((char)0x80);
-    for (int32_t c = 0; c < cols; c++) {
-        const int8_t *x0 = x + (int64_t)c * depth;
-        uint32_t xsum = 0;
-        for (int32_t k = 0; k < kv; k++) xsum += (uint32_t)(int32_t)x0[k];
-        const uint32_t corr = 128u * xsum;
-        int32_t r = 0;
-        for (; r + 4 <= rows; r += 4) {
-            const int8_t *w0 = w + (int64_t)r * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-            __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-            for (int32_t k = 0; k < kv; k += 32) {
-                __m256i xv = _mm256_loadu_si256((const __m256i *)(x0 + k));
-                a0 = _mm256_dpbusd_epi32(a0, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(w0 + k)), flip), xv);
-                a1 = _mm256_dpbusd_epi32(a1, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(w1 + k)), flip), xv);
-                a2 = _mm256_dpbusd_epi32(a2, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(w2 + k)), flip), xv);
-                a3 = _mm256_dpbusd_epi32(a3, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(w3 + k)), flip), xv);
-            }
-            uint32_t s[4] = {(uint32_t)hsum256(a0) - corr, (uint32_t)hsum256(a1) - corr,
-                             (uint32_t)hsum256(a2) - corr, (uint32_t)hsum256(a3) - corr};
-            for (int32_t k = kv; k < depth; k++) {
-                int32_t xa = x0[k];
-                s[0] += (uint32_t)(w0[k] * xa); s[1] += (uint32_t)(w1[k] * xa);
-                s[2] += (uint32_t)(w2[k] * xa); s[3] += (uint32_t)(w3[k] * xa);
-            }
-            for (int j = 0; j < 4; j++)
-                out[(int64_t)c * rows + r + j] = (int32_t)(s[j] + (bias ? (uint32_t)bias[r + j] : 0u));
+/* MB 8-row blocks x NC columns over k pairs [q0, q0 + nq) of the block buffer xs (stride AVX2_KB + 2). */
+INLINE AVX2 void avx2_tile(const int16_t *pw, int64_t rbStride, const int MB, const int16_t *xs, const int NC,
+                           int32_t q0, int32_t nq, int first, const int32_t *bias, int32_t rows, int32_t r0,
+                           int32_t *out) {
+    __m256i acc[2][AVX2_NC];
+    for (int b = 0; b < MB; b++)
+        for (int c = 0; c < NC; c++) acc[b][c] = _mm256_setzero_si256();
+    for (int32_t q = 0; q < nq; q++) {
+        __m256i wv[2];
+        for (int b = 0; b < MB; b++) wv[b] = _mm256_load_si256((const __m256i *)(pw + b * rbStride + (int64_t)(q0 + q) * 16));
+        for (int c = 0; c < NC; c++) {
+            __m256i xb = _mm256_set1_epi32(load32(xs + c * (AVX2_KB + 2) + 2 * q));
+            for (int b = 0; b < MB; b++) acc[b][c] = _mm256_add_epi32(acc[b][c], _mm256_madd_epi16(wv[b], xb));
         }
-        if (r < rows)
-            ledge_gemm_s8_portable(w + (int64_t)r * depth, x0, rows - r, depth, 1, bias ? bias + r : 0,
-                                   out + (int64_t)c * rows + r);
     }
+    for (int b = 0; b < MB; b++) {
+        int32_t r = r0 + 8 * b;
+        if (r >= rows) break;
+        int32_t n = rows - r < 8 ? rows - r : 8;
+        __m256i bv = _mm256_setzero_si256();
+        if (first && bias) {
+            int32_t t[8] = {0};
+            for (int32_t i = 0; i < n; i++) t[i] = bias[r + i];
+            bv = _mm256_loadu_si256((const __m256i *)t);
+        }
+        for (int c = 0; c < NC; c++) store8(out + (int64_t)c * rows + r, _mm256_add_epi32(acc[b][c], bv), n, !first);
+    }
+}
+
+#define AVX2_COLS(MB, NCV)                                                                                   \
+    switch (NCV) {                                                                                           \
+    case 1: avx2_tile(pw, rbStride, MB, xs, 1, q0, nq, first, bias, rows, rb * 8, oc); break;                \
+    case 2: avx2_tile(pw, rbStride, MB, xs, 2, q0, nq, first, bias, rows, rb * 8, oc); break;                \
+    case 3: avx2_tile(pw, rbStride, MB, xs, 3, q0, nq, first, bias, rows, rb * 8, oc); break;                \
+    default: avx2_tile(pw, rbStride, MB, xs, 4, q0, nq, first, bias, rows, rb * 8, oc); break;               \
+    }
+
+AVX2 void ledge_gemm_avx2(const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
+                          const int32_t *bias, int32_t *out) {
+    const int32_t np = LEDGE_CEIL(depth, 2), nrb = LEDGE_CEIL(rows, 8);
+    const int64_t rbStride = (int64_t)np * 16;
+    int16_t xs[AVX2_NC * (AVX2_KB + 2)] __attribute__((aligned(32)));
+    for (int32_t c0 = 0; c0 < cols; c0 += AVX2_NC) {
+        const int nc = cols - c0 < AVX2_NC ? cols - c0 : AVX2_NC;
+        int32_t *oc = out + (int64_t)c0 * rows;
+        for (int32_t k0 = 0; k0 < depth; k0 += AVX2_KB) {
+            const int32_t kn = depth - k0 < AVX2_KB ? depth - k0 : AVX2_KB;
+            for (int c = 0; c < nc; c++) widen(x + (int64_t)(c0 + c) * depth + k0, kn, xs + c * (AVX2_KB + 2));
+            const int32_t q0 = k0 / 2, nq = LEDGE_CEIL(kn, 2);
+            const int first = k0 == 0;
+            int32_t rb = 0;
+            for (; rb + 2 <= nrb; rb += 2) {
+                const int16_t *pw = (const int16_t *)packed + rb * rbStride;
+                AVX2_COLS(2, nc)
+            }
+            if (rb < nrb) {
+                const int16_t *pw = (const int16_t *)packed + rb * rbStride;
+                AVX2_COLS(1, nc)
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- AVX-512 VNNI */
+
+void ledge_pack_vnni(const int8_t *w, int32_t rows, int32_t depth, void *packed) {
+    const int32_t nq = LEDGE_CEIL(depth, 4), nrb = LEDGE_CEIL(rows, 16);
+    uint8_t *p = (uint8_t *)packed;
+    for (int32_t rb = 0; rb < nrb; rb++)
+        for (int32_t q = 0; q < nq; q++)
+            for (int32_t i = 0; i < 16; i++)
+                for (int32_t j = 0; j < 4; j++) {
+                    int32_t r = rb * 16 + i, k = q * 4 + j;
+                    *p++ = (r < rows && k < depth) ? (uint8_t)((int32_t)w[(int64_t)r * depth + k] + 128) : 0;
+                }
+}
+
+#define VNNI_NC 8
+
+/* MB 16-row blocks x NC columns over the whole depth; x columns at stride `depth`. */
+INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, const int8_t *x, int32_t depth,
+                           const int NC, const int32_t *corr, const int32_t *bias, int32_t rows, int32_t r0,
+                           int32_t *out) {
+    const int32_t nqf = depth >> 2, tail = depth & 3;
+    __m512i acc[4][VNNI_NC];
+    for (int b = 0; b < MB; b++)
+        for (int c = 0; c < NC; c++) acc[b][c] = _mm512_setzero_si512();
+    for (int32_t q = 0; q < nqf; q++) {
+        __m512i wv[4];
+        for (int b = 0; b < MB; b++) wv[b] = _mm512_load_si512((const void *)(pw + b * rbStride + (int64_t)q * 64));
+        for (int c = 0; c < NC; c++) {
+            __m512i xb = _mm512_set1_epi32(load32(x + (int64_t)c * depth + 4 * q));
+            for (int b = 0; b < MB; b++) acc[b][c] = _mm512_dpbusd_epi32(acc[b][c], wv[b], xb);
+        }
+    }
+    if (tail) {
+        __m512i wv[4];
+        for (int b = 0; b < MB; b++) wv[b] = _mm512_load_si512((const void *)(pw + b * rbStride + (int64_t)nqf * 64));
+        for (int c = 0; c < NC; c++) {
+            int32_t t = 0;
+            memcpy(&t, x + (int64_t)c * depth + 4 * nqf, (size_t)tail);
+            __m512i xb = _mm512_set1_epi32(t);
+            for (int b = 0; b < MB; b++) acc[b][c] = _mm512_dpbusd_epi32(acc[b][c], wv[b], xb);
+        }
+    }
+    for (int b = 0; b < MB; b++) {
+        int32_t r = r0 + 16 * b;
+        if (r >= rows) break;
+        int32_t n = rows - r < 16 ? rows - r : 16;
+        __mmask16 m = (__mmask16)(n == 16 ? 0xFFFF : ((1u << n) - 1));
+        __m512i bv = bias ? _mm512_maskz_loadu_epi32(m, bias + r) : _mm512_setzero_si512();
+        for (int c = 0; c < NC; c++) {
+            __m512i v = _mm512_sub_epi32(_mm512_add_epi32(acc[b][c], bv), _mm512_set1_epi32(corr[c]));
+            _mm512_mask_storeu_epi32(out + (int64_t)c * rows + r, m, v);
+        }
+    }
+}
+
+#define VNNI_COLS(MB, NCV)                                                                                 \
+    switch (NCV) {                                                                                         \
+    case 1: vnni_tile(pw, rbStride, MB, xt, depth, 1, corr, bias, rows, rb * 16, oc); break;               \
+    case 2: vnni_tile(pw, rbStride, MB, xt, depth, 2, corr, bias, rows, rb * 16, oc); break;               \
+    case 3: vnni_tile(pw, rbStride, MB, xt, depth, 3, corr, bias, rows, rb * 16, oc); break;               \
+    case 4: vnni_tile(pw, rbStride, MB, xt, depth, 4, corr, bias, rows, rb * 16, oc); break;               \
+    case 5: vnni_tile(pw, rbStride, MB, xt, depth, 5, corr, bias, rows, rb * 16, oc); break;               \
+    case 6: vnni_tile(pw, rbStride, MB, xt, depth, 6, corr, bias, rows, rb * 16, oc); break;               \
+    case 7: vnni_tile(pw, rbStride, MB, xt, depth, 7, corr, bias, rows, rb * 16, oc); break;               \
+    default: vnni_tile(pw, rbStride, MB, xt, depth, 8, corr, bias, rows, rb * 16, oc); break;              \
+    }
+
+VNNI void ledge_gemm_vnni(const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
+                          const int32_t *bias, int32_t *out) {
+    const int32_t nq = LEDGE_CEIL(depth, 4), nrb = LEDGE_CEIL(rows, 16);
+    const int64_t rbStride = (int64_t)nq * 64;
+    const uint8_t *base = (const uint8_t *)packed;
+    for (int32_t c0 = 0; c0 < cols; c0 += VNNI_NC) {
+        const int nc = cols - c0 < VNNI_NC ? cols - c0 : VNNI_NC;
+        const int8_t *xt = x + (int64_t)c0 * depth;
+        int32_t *oc = out + (int64_t)c0 * rows;
+        int32_t corr[VNNI_NC];
+        for (int c = 0; c < nc; c++) {
+            uint32_t s = 0;
+            const int8_t *xc = xt + (int64_t)c * depth;
+            for (int32_t k = 0; k < depth; k++) s += (uint32_t)(int32_t)xc[k];
+            corr[c] = (int32_t)(128u * s);
+        }
+        int32_t rb = 0;
+        if (nc <= 2) {
+            for (; rb + 4 <= nrb; rb += 4) {
+                const uint8_t *pw = base + rb * rbStride;
+                if (nc == 1) vnni_tile(pw, rbStride, 4, xt, depth, 1, corr, bias, rows, rb * 16, oc);
+                else vnni_tile(pw, rbStride, 4, xt, depth, 2, corr, bias, rows, rb * 16, oc);
+            }
+        }
+        for (; rb + 2 <= nrb; rb += 2) {
+            const uint8_t *pw = base + rb * rbStride;
+            VNNI_COLS(2, nc)
+        }
+        if (rb < nrb) {
+            const uint8_t *pw = base + rb * rbStride;
+            VNNI_COLS(1, nc)
+        }
+    }
+}
+#endif
+
+#if defined(__x86_64__)
+/* ---------------------------------------------------------------- peak probes */
+
+/* 12 independent vpdpbusd zmm chains, `iterations` times: returns the int8 MACs done (64 per instruction). */
+VNNI uint64_t ledge_peak_probe_vnni(uint64_t iterations) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    __m512i a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+    const __m512i u = _mm512_set1_epi8(3), s = _mm512_set1_epi8(-2);
+    for (uint64_t i = 0; i < iterations; i++) {
+        a0 = _mm512_dpbusd_epi32(a0, u, s); a1 = _mm512_dpbusd_epi32(a1, u, s); a2 = _mm512_dpbusd_epi32(a2, u, s);
+        a3 = _mm512_dpbusd_epi32(a3, u, s); a4 = _mm512_dpbusd_epi32(a4, u, s); a5 = _mm512_dpbusd_epi32(a5, u, s);
+        a6 = _mm512_dpbusd_epi32(a6, u, s); a7 = _mm512_dpbusd_epi32(a7, u, s); a8 = _mm512_dpbusd_epi32(a8, u, s);
+        a9 = _mm512_dpbusd_epi32(a9, u, s); a10 = _mm512_dpbusd_epi32(a10, u, s); a11 = _mm512_dpbusd_epi32(a11, u, s);
+        __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5));
+        __asm__ volatile("" : "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9), "+v"(a10), "+v"(a11));
+    }
+    volatile int32_t sink = _mm512_reduce_add_epi32(_mm512_add_epi32(_mm512_add_epi32(a0, a1), a11));
+    (void)sink;
+    return iterations * 12 * 64;
+}
+
+/* 6 independent vpmaddwd + vpaddd chains: 16 MACs per vpmaddwd. The multiplicands pass through empty asm
+   each iteration so the compiler can neither hoist nor merge the products. */
+AVX2 uint64_t ledge_peak_probe_avx2(uint64_t iterations) {
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    __m256i u = _mm256_set1_epi16(3), s0 = _mm256_set1_epi16(-2), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
+    for (uint64_t i = 0; i < iterations; i++) {
+        __asm__ volatile("" : "+x"(s0), "+x"(s1), "+x"(s2), "+x"(s3), "+x"(s4), "+x"(s5), "+x"(u));
+        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(u, s0)); a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(u, s1));
+        a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(u, s2)); a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(u, s3));
+        a4 = _mm256_add_epi32(a4, _mm256_madd_epi16(u, s4)); a5 = _mm256_add_epi32(a5, _mm256_madd_epi16(u, s5));
+    }
+    int32_t t[8];
+    _mm256_storeu_si256((__m256i *)t, _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(_mm256_add_epi32(a2, a3), _mm256_add_epi32(a4, a5))));
+    volatile int32_t sink = t[0];
+    (void)sink;
+    return iterations * 6 * 16;
 }
 #endif

@@ -14,7 +14,7 @@ public enum CLI {
         Command(name: "fn", summary: "function tools: new, build, invoke", run: FunctionCommand.main),
         Command(name: "wasm", summary: "WebAssembly tools: run, spectest", run: WasmCommand.main),
         Command(name: "model", summary: "model tools: inspect, run, verify, eval", run: ModelCommand.main),
-        Command(name: "bench", summary: "benchmarks: bench model FILE", run: BenchCommand.main),
+        Command(name: "bench", summary: "benchmarks: bench model FILE, bench gemm --rows M --depth K [--cols N]", run: BenchCommand.main),
         Command(name: "coordinator", summary: "run the fleet coordinator", run: FleetCommands.coordinator),
         Command(name: "keys", summary: "release keys: generate", run: FleetCommands.keys),
         Command(name: "artifact", summary: "artifacts: push, list", run: FleetCommands.artifact),

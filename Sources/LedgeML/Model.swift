@@ -19,6 +19,11 @@ public final class Model {
     let inputOffsets: [Int]
     let outputOffsets: [Int]
 
+    /// Where each input/output lives in the arena and how it converts, precomputed for the hot path.
+    struct IOSlot { let offset: Int, count: Int, bytes: Int, isFloat: Bool, scale: Float, zeroPoint: Int32 }
+    let inputIO: [IOSlot]
+    let outputIO: [IOSlot]
+
     public let inputs: [TensorInfo]
     public let outputs: [TensorInfo]
     /// Total elements over all inputs (the length `predict` expects).
@@ -29,8 +34,10 @@ public final class Model {
     public var arenaBytes: Int { plan.arenaBytes }
     /// Multiply-accumulates per inference.
     public let macs: Int
-    /// The int8 kernel path chosen for this CPU ("portable", "avx2", "avx512vnni", "neon", "neondot").
-    public var kernelPath: String { String(cString: ledge_kernels_path()) }
+    /// The int8 kernel path this model's weights were packed for ("portable", "avx2", "avx512vnni", "neon",
+    /// "neondot"): the best this CPU supports, unless `Model.selectKernelPath` chose another before loading.
+    public var kernelPath: String { String(cString: ledge_kernels_path_name(path)) }
+    let path: Int32
     /// Operator names in execution order.
     public var operatorNames: [String] { plan.opNames }
 
@@ -47,7 +54,9 @@ public final class Model {
     public init(bytes: [UInt8], separateTensors: Bool) throws(ModelError) {
         let file = try ModelFile(bytes: bytes)
         guard !file.inputs.isEmpty, !file.outputs.isEmpty else { throw ModelError("model has no inputs or no outputs") }
-        let plan = try Planner.plan(file, separate: separateTensors)
+        let path = Int32(ledge_kernels_current())
+        let plan = try Planner.plan(file, path: path, separate: separateTensors)
+        self.path = path
         self.file = file
         self.plan = plan
         arena = UnsafeMutableRawPointer.allocate(byteCount: plan.arenaBytes, alignment: 64)
@@ -72,6 +81,16 @@ public final class Model {
         for t in inputTensors + outputTensors where t.type == .int8 && !(t.scale > 0) {
             throw ModelError(offset: t.fileOffset, "int8 model input/output '\(t.name)' has no quantization scale")
         }
+        func ioSlots(_ ts: [FileTensor], _ offs: [Int]) -> [IOSlot] {
+            (0..<ts.count).map { k in
+                IOSlot(offset: offs[k], count: ts[k].elementCount, bytes: ts[k].elementCount * (ts[k].type.byteSize ?? 0),
+                       isFloat: ts[k].type == .float32, scale: ts[k].scale, zeroPoint: ts[k].zeroPoint)
+            }
+        }
+        inputIO = ioSlots(inputTensors, inputOffsets)
+        outputIO = ioSlots(outputTensors, outputOffsets)
+        inputBytes = inputIO.reduce(0) { $0 + $1.bytes }
+        outputBytes = outputIO.reduce(0) { $0 + $1.bytes }
         inputCount = inputs.reduce(0) { $0 + $1.elementCount }
         outputCount = outputs.reduce(0) { $0 + $1.elementCount }
         macs = plan.kernels.reduce(0) { $0 + $1.macs }
@@ -98,9 +117,12 @@ public final class Model {
         return bytes
     }
 
-    /// Runs the kernels on whatever the inputs hold.
+    /// Runs the kernels on whatever the inputs hold. Index loops only: iterating an array with for-in
+    /// goes through a generic iterator that allocates in unoptimized builds.
     @inline(__always) func execute() {
-        for k in plan.kernels { k.run(arena) }
+        let kernels = plan.kernels
+        var i = 0
+        while i < kernels.count { kernels[i].run(arena); i += 1 }
     }
 
     /// Float in, float out: each input quantized with its tensor's scale and zero point (or copied when
@@ -114,29 +136,27 @@ public final class Model {
         }
         guard let src = input.baseAddress, let dst = output.baseAddress else { return }
         var pos = 0
-        for (k, t) in inputTensors.enumerated() {
-            let n = t.elementCount, base = arena + inputOffsets[k]
-            if t.type == .float32 {
-                base.assumingMemoryBound(to: Float.self).update(from: src + pos, count: n)
+        for k in 0..<inputIO.count {
+            let t = inputIO[k], base = arena + t.offset
+            if t.isFloat {
+                base.assumingMemoryBound(to: Float.self).update(from: src + pos, count: t.count)
             } else {
                 let q = base.assumingMemoryBound(to: Int8.self)
-                let s = t.scale, z = t.zeroPoint
-                for i in 0..<n { q[i] = quantizeToInt8(src[pos + i], scale: s, zeroPoint: z) }
+                for i in 0..<t.count { q[i] = quantizeToInt8(src[pos + i], scale: t.scale, zeroPoint: t.zeroPoint) }
             }
-            pos += n
+            pos += t.count
         }
         execute()
         pos = 0
-        for (k, t) in outputTensors.enumerated() {
-            let n = t.elementCount, base = arena + outputOffsets[k]
-            if t.type == .float32 {
-                (dst + pos).update(from: base.assumingMemoryBound(to: Float.self), count: n)
+        for k in 0..<outputIO.count {
+            let t = outputIO[k], base = arena + t.offset
+            if t.isFloat {
+                (dst + pos).update(from: base.assumingMemoryBound(to: Float.self), count: t.count)
             } else {
                 let q = base.assumingMemoryBound(to: Int8.self)
-                let s = t.scale, z = t.zeroPoint
-                for i in 0..<n { dst[pos + i] = dequantizeInt8(q[i], scale: s, zeroPoint: z) }
+                for i in 0..<t.count { dst[pos + i] = dequantizeInt8(q[i], scale: t.scale, zeroPoint: t.zeroPoint) }
             }
-            pos += n
+            pos += t.count
         }
     }
 
@@ -154,8 +174,8 @@ public final class Model {
     }
 
     /// Bytes of all inputs (or outputs) in their own types (int8: 1 byte, float32: 4), concatenated.
-    public var inputBytes: Int { inputTensors.reduce(0) { $0 + $1.elementCount * ($1.type.byteSize ?? 0) } }
-    public var outputBytes: Int { outputTensors.reduce(0) { $0 + $1.elementCount * ($1.type.byteSize ?? 0) } }
+    public let inputBytes: Int
+    public let outputBytes: Int
 
     /// Raw in/out: the input tensors' bytes in their own types (int8, or float32 for models with
     /// QUANTIZE/DEQUANTIZE inside), concatenated; the same for outputs. This is what goldens hold.
@@ -164,17 +184,17 @@ public final class Model {
         guard output.count >= outputBytes else { throw ModelError("raw output buffer has \(output.count) bytes; the model produces \(outputBytes)") }
         guard let src = input.baseAddress, let dst = output.baseAddress else { return }
         var pos = 0
-        for (k, t) in inputTensors.enumerated() {
-            let n = t.elementCount * (t.type.byteSize ?? 0)
-            (arena + inputOffsets[k]).copyMemory(from: src + pos, byteCount: n)
-            pos += n
+        for k in 0..<inputIO.count {
+            let t = inputIO[k]
+            (arena + t.offset).copyMemory(from: src + pos, byteCount: t.bytes)
+            pos += t.bytes
         }
         execute()
         pos = 0
-        for (k, t) in outputTensors.enumerated() {
-            let n = t.elementCount * (t.type.byteSize ?? 0)
-            (dst + pos).copyMemory(from: arena + outputOffsets[k], byteCount: n)
-            pos += n
+        for k in 0..<outputIO.count {
+            let t = outputIO[k]
+            (dst + pos).copyMemory(from: arena + t.offset, byteCount: t.bytes)
+            pos += t.bytes
         }
     }
 

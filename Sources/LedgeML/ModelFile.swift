@@ -86,6 +86,9 @@ struct FileOperator {
 
 /// The whole parsed model (subgraph 0).
 struct ModelFile {
+    /// Limits that keep a hostile file from making the loader allocate or compute without bound.
+    static let maxTensorElements = 1 << 26
+    static let maxArenaBytes = 1 << 28
     let buffer: FlatBuffer
     let tensors: [FileTensor]
     let operators: [FileOperator]
@@ -165,7 +168,9 @@ struct ModelFile {
             var elements = 1
             for d in shape {
                 let (m, o) = elements.multipliedReportingOverflow(by: d)
-                guard !o, m <= 1 << 30 else { throw ModelError(offset: t.pos, "tensor \(i) '\(name)': shape \(shape) is too large") }
+                guard !o, m <= ModelFile.maxTensorElements else {
+                    throw ModelError(offset: t.pos, "tensor \(i) '\(name)': shape \(shape) has more than \(ModelFile.maxTensorElements) elements")
+                }
                 elements = m
             }
             if let data, let size = type.byteSize, data.count != elements * size {

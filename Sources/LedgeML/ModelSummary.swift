@@ -52,13 +52,11 @@ extension Model {
             .map { String(cString: ledge_kernels_path_name($0)) }
     }
 
-    /// Forces a kernel path by name for this process (benchmarks, tests); false if unavailable here.
+    /// Forces a kernel path by name for models loaded from now on (benchmarks, tests); false if unavailable here.
     @discardableResult
     public static func selectKernelPath(_ name: String) -> Bool {
         for p in 0..<Int32(LEDGE_PATH_COUNT) where String(cString: ledge_kernels_path_name(p)) == name {
-            let ok = ledge_kernels_select(p) != 0
-            Gemm.refresh()
-            return ok
+            return ledge_kernels_select(p) != 0
         }
         return false
     }

@@ -11,11 +11,13 @@ struct Plan {
 
 struct Planner {
     let file: ModelFile
+    /// The kernel path weights are packed for.
+    let path: Int32
     var offsets: [Int?]
     var arenaBytes = 0
 
-    static func plan(_ file: ModelFile, separate: Bool = false) throws(ModelError) -> Plan {
-        var p = Planner(file: file, offsets: Array(repeating: nil, count: file.tensors.count))
+    static func plan(_ file: ModelFile, path: Int32, separate: Bool = false) throws(ModelError) -> Plan {
+        var p = Planner(file: file, path: path, offsets: Array(repeating: nil, count: file.tensors.count))
         try p.allocate(separate: separate)
         var kernels: [any Kernel] = []
         for op in file.operators {
@@ -72,6 +74,9 @@ struct Planner {
             arenaBytes = max(arenaBytes, offset + it.size)
         }
         arenaBytes = max(arenaBytes, 64)
+        guard arenaBytes <= ModelFile.maxArenaBytes else {
+            throw ModelError("the activations need an arena of \(arenaBytes) bytes, more than the \(ModelFile.maxArenaBytes)-byte limit")
+        }
     }
 
     // MARK: helpers for building kernels

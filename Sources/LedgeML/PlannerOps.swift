@@ -72,7 +72,7 @@ extension Planner {
         let range = try activation(op, try opts?.u8(0) ?? 0, y)
         let mults = try channelMultipliers(op, input: x, filter: w, output: y, channels: units,
                                            doubleProduct: false)
-        return FullyConnectedKernel(weights: file.int8Data(w), bias: try biasData(op, 2, count: units),
+        return FullyConnectedKernel(weights: file.int8Data(w), path: path, bias: try biasData(op, 2, count: units),
                                     inputZeroPoint: x.zeroPoint, multipliers: mults, units: units, depth: depth,
                                     batches: batches, input: try at(op, x), output: try at(op, y),
                                     outputZeroPoint: y.zeroPoint, actMin: range.0, actMax: range.1)
@@ -111,7 +111,7 @@ extension Planner {
                            dilW: Int(try o?.i32(4, 1) ?? 1), dilH: Int(try o?.i32(5, 1) ?? 1))
         let range = try activation(op, try o?.u8(3) ?? 0, y)
         let mults = try channelMultipliers(op, input: x, filter: w, output: y, channels: g.outC, doubleProduct: true)
-        return ConvKernel(g: g, weights: file.int8Data(w), bias: try biasData(op, 2, count: g.outC), multipliers: mults,
+        return ConvKernel(g: g, weights: file.int8Data(w), path: path, bias: try biasData(op, 2, count: g.outC), multipliers: mults,
                           input: try at(op, x), output: try at(op, y), inputZeroPoint: x.zeroPoint,
                           outputZeroPoint: y.zeroPoint, actMin: range.0, actMax: range.1)
     }

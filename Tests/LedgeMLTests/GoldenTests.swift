@@ -10,6 +10,16 @@ enum ModelsDir {
     static func path(_ name: String) -> String { root + "/" + name }
 }
 
+/// The shipped models under models/ (whatever the models work put there): folders holding model.tflite.
+enum RealModels {
+    static let root = TestPaths.repoRoot.appendingPathComponent("models").path
+    static let folders: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted()
+        .map { root + "/" + $0 }
+        .filter { FileManager.default.fileExists(atPath: $0 + "/model.tflite") }
+    /// Those with golden vectors (written by tools/make-goldens).
+    static let withGoldens: [String] = folders.filter { FileManager.default.fileExists(atPath: $0 + "/golden/outputs.bin") }
+}
+
 @Suite struct GoldenTests {
     @Test func discoversTheOpModels() {
         #expect(ModelsDir.folders.count >= 30, "found \(ModelsDir.folders)")
@@ -20,6 +30,13 @@ enum ModelsDir {
         let r = try Golden.verify(folder: ModelsDir.path(name))
         #expect(r.samples >= 8)
         #expect(r.exact == r.total, "\(name): \(r.exact)/\(r.total) bit-exact, first mismatches \(r.mismatches)")
+    }
+
+    /// Every shipped model with goldens is bit-exact too.
+    @Test(arguments: RealModels.withGoldens)
+    func shippedModelBitExact(_ dir: String) throws {
+        let r = try Golden.verify(folder: dir)
+        #expect(r.exact == r.total && r.total > 0, "\(dir): \(r.exact)/\(r.total) bit-exact, first mismatches \(r.mismatches)")
     }
 
     /// The float API gives the same values as the raw path: quantize, run, dequantize.

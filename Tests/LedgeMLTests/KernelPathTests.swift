@@ -1,52 +1,102 @@
-// Every SIMD GEMM path this CPU supports gives exactly the portable result, on odd sizes and extreme values.
+// Every kernel path this CPU supports gives exactly the portable Swift path's result (odd sizes, extreme
+// values, with and without bias), the portable Swift path equals the plain C reference, and whole models
+// give the same bits on every path.
 import CLedgeKernels
-import LedgeML
+@testable import LedgeML
 import Testing
 
 @Suite struct KernelPathTests {
     static let paths: [Int32] = (0..<Int32(LEDGE_PATH_COUNT)).filter { ledge_kernels_available($0) != 0 }
+    static let shapes = [(1, 1, 1), (1, 3, 1), (3, 17, 1), (4, 16, 2), (5, 33, 3), (17, 63, 1), (63, 64, 2),
+                         (8, 1024, 1), (37, 300, 5), (1, 31, 4), (64, 256, 7), (16, 4, 8), (33, 5, 9),
+                         (32, 160, 16), (64, 240, 1), (100, 1030, 3), (3, 2, 13)]
+
+    struct Case {
+        let rows: Int, depth: Int, cols: Int
+        let w: [Int8], x: [Int8], bias: [Int32]?
+    }
+
+    /// Seeded cases: random, extreme (±127 weights against −128 inputs), all-127 inputs without bias.
+    static func cases(seed: UInt64) -> [Case] {
+        var rng = SplitMix(seed: seed)
+        var out: [Case] = []
+        for (rows, depth, cols) in shapes {
+            for mode in 0..<3 {
+                let w: [Int8] = (0..<(rows * depth)).map { _ in
+                    mode == 1 ? (rng.next() % 2 == 0 ? -127 : 127) : Int8(Int(rng.next() % 255) - 127)
+                }
+                let x: [Int8] = (0..<(cols * depth)).map { _ in mode == 1 ? -128 : (mode == 2 ? 127 : Int8(truncatingIfNeeded: rng.next())) }
+                let bias: [Int32]? = mode == 2 ? nil : (0..<rows).map { _ in Int32(truncatingIfNeeded: rng.next() % 2_000_001) - 1_000_000 }
+                out.append(Case(rows: rows, depth: depth, cols: cols, w: w, x: x, bias: bias))
+            }
+        }
+        return out
+    }
+
+    static func portable(_ c: Case) -> [Int32] {
+        var out = [Int32](repeating: 0, count: c.rows * c.cols)
+        c.w.withUnsafeBufferPointer { w in
+            c.x.withUnsafeBufferPointer { x in
+                out.withUnsafeMutableBufferPointer { o in
+                    if let b = c.bias {
+                        b.withUnsafeBufferPointer { bp in
+                            Gemm.portable(w.baseAddress!, x.baseAddress!, rows: c.rows, depth: c.depth, cols: c.cols, bias: bp.baseAddress, o.baseAddress!)
+                        }
+                    } else {
+                        Gemm.portable(w.baseAddress!, x.baseAddress!, rows: c.rows, depth: c.depth, cols: c.cols, bias: nil, o.baseAddress!)
+                    }
+                }
+            }
+        }
+        return out
+    }
 
     @Test func portableIsAlwaysAvailable() {
         #expect(Self.paths.contains(Int32(LEDGE_PATH_PORTABLE)))
         #expect(Model.availableKernelPaths.contains("portable"))
     }
 
-    @Test(arguments: paths)
-    func matchesPortable(_ path: Int32) {
-        var rng = SplitMix(seed: 42 &+ UInt64(path))
-        let shapes = [(1, 1, 1), (3, 17, 1), (4, 16, 2), (5, 33, 3), (17, 63, 1), (63, 64, 2), (8, 1024, 1),
-                      (37, 300, 5), (1, 31, 4), (64, 256, 7)]
-        for (rows, depth, cols) in shapes {
-            for extreme in [false, true] {
-                let w: [Int8] = (0..<(rows * depth)).map { _ in extreme ? (rng.next() % 2 == 0 ? -127 : 127) : Int8(Int(rng.next() % 255) - 127) }
-                let x: [Int8] = (0..<(cols * depth)).map { _ in extreme ? -128 : Int8(truncatingIfNeeded: rng.next()) }
-                let bias: [Int32] = (0..<rows).map { _ in Int32(truncatingIfNeeded: rng.next() % 100_000) - 50_000 }
-                var ref = [Int32](repeating: 0, count: rows * cols), got = ref
-                ledge_gemm_s8_path(Int32(LEDGE_PATH_PORTABLE), w, x, Int32(rows), Int32(depth), Int32(cols), bias, &ref)
-                ledge_gemm_s8_path(path, w, x, Int32(rows), Int32(depth), Int32(cols), bias, &got)
-                #expect(got == ref, "path \(String(cString: ledge_kernels_path_name(path))) \(rows)x\(depth)x\(cols)")
-                // The C portable loop is itself checked against plain Swift arithmetic.
-                for c in 0..<cols {
-                    for r in 0..<rows {
-                        var acc = bias[r]
-                        for k in 0..<depth { acc &+= Int32(w[r * depth + k]) &* Int32(x[c * depth + k]) }
-                        if acc != ref[c * rows + r] { Issue.record("portable differs at \(r),\(c)"); return }
-                    }
-                }
-            }
+    /// The portable Swift loop against the plain C reference (and so against 32-bit wrapping arithmetic).
+    @Test func portableSwiftMatchesCReference() {
+        for c in Self.cases(seed: 7) {
+            var ref = [Int32](repeating: 0, count: c.rows * c.cols)
+            ledge_gemm_s8_reference(c.w, c.x, Int32(c.rows), Int32(c.depth), Int32(c.cols), c.bias, &ref)
+            #expect(Self.portable(c) == ref, "\(c.rows)x\(c.depth)x\(c.cols)")
         }
     }
 
-    /// Whole models give the same bits on every path.
+    /// Each path, through its load-time packing, against the portable Swift path.
+    @Test(arguments: paths)
+    func matchesPortable(_ path: Int32) {
+        for c in Self.cases(seed: 42 &+ UInt64(path)) {
+            let packed = PackedWeights(c.w, rows: c.rows, depth: c.depth, path: path)
+            var got = [Int32](repeating: 0, count: c.rows * c.cols)
+            c.x.withUnsafeBufferPointer { x in
+                got.withUnsafeMutableBufferPointer { o in
+                    if let b = c.bias {
+                        b.withUnsafeBufferPointer { packed.run(x.baseAddress!, cols: c.cols, bias: $0.baseAddress, o.baseAddress!) }
+                    } else {
+                        packed.run(x.baseAddress!, cols: c.cols, bias: nil, o.baseAddress!)
+                    }
+                }
+            }
+            #expect(got == Self.portable(c), "path \(String(cString: ledge_kernels_path_name(path))) \(c.rows)x\(c.depth)x\(c.cols)")
+        }
+    }
+
+    /// Whole models give the same bits on every path (each model packs for the path selected when it loads).
     @Test func goldensHoldOnEveryPath() throws {
+        defer { ledge_kernels_select(ledge_kernels_best()) }
         for p in Model.availableKernelPaths {
             #expect(Model.selectKernelPath(p))
-            for name in ["conv_3x3_same_s2_17", "fc_deep_1024", "conv_1x1_63"] {
+            for name in ["conv_3x3_same_s2_17", "fc_deep_1024", "conv_1x1_63", "fc_batch4_to_1", "concat_channels"] {
                 let r = try Golden.verify(folder: ModelsDir.path(name))
                 #expect(r.passed, "\(name) on \(p)")
             }
+            for dir in RealModels.folders where Golden.modelFolders(under: dir) == [dir] {
+                let r = try Golden.verify(folder: dir)
+                #expect(r.passed, "\(dir) on \(p)")
+            }
         }
-        let best = Model.availableKernelPaths.last ?? "portable"
-        Model.selectKernelPath(best)
     }
 }

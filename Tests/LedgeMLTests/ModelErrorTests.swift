@@ -58,6 +58,52 @@ import Testing
         #expect(loaded + rejected == 150)
     }
 
+    @Test func shippedModelsExist() {
+        #expect(!RealModels.folders.isEmpty, "no model.tflite under \(RealModels.root)")
+    }
+
+    /// The shipped models, truncated at many lengths and with one bit flipped at many offsets
+    /// (deterministic): every variant loads and runs, or throws a ModelError with a reason; none crashes
+    /// or hangs. Truncations must all be rejected (the root table and buffers reach the end of the file).
+    @Test(arguments: RealModels.folders)
+    func shippedModelTruncatedAndBitFlipped(_ dir: String) throws {
+        let full = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/model.tflite")))
+        let input = [Float](repeating: 0.5, count: try Model(bytes: full).inputCount)
+        func attempt(_ b: [UInt8]) -> Bool {
+            do {
+                let m = try Model(bytes: b)
+                if m.inputCount == input.count { _ = try m.predict(input) } else { _ = try m.predict([Float](repeating: 0, count: m.inputCount)) }
+                return true
+            } catch {
+                #expect(!error.message.isEmpty)
+                return false
+            }
+        }
+        var truncatedLoaded = 0, truncations = 0
+        let step = max(1, full.count / 400)
+        for n in Array(0..<min(64, full.count)) + Array(stride(from: 64, to: full.count, by: step)) {
+            truncations += 1
+            if attempt(Array(full.prefix(n))) { truncatedLoaded += 1 }
+        }
+        #expect(truncatedLoaded == 0, "\(truncatedLoaded) of \(truncations) truncated files loaded")
+        var loaded = 0, rejected = 0, withOffset = 0
+        let flipStep = max(1, full.count / 800)
+        for at in stride(from: 0, to: full.count, by: flipStep) {
+            var b = full
+            b[at] ^= UInt8(1 << (at % 8))
+            do {
+                let m = try Model(bytes: b)
+                _ = try m.predict([Float](repeating: 0.5, count: m.inputCount))
+                loaded += 1
+            } catch {
+                rejected += 1
+                if error.offset != nil { withOffset += 1 }
+            }
+        }
+        #expect(loaded + rejected >= min(800, full.count))
+        #expect(rejected > 0, "no bit flip was detected in \(dir)")
+    }
+
     @Test func notATFLiteFile() {
         #expect(throws: ModelError.self) { try Model(bytes: Array("hello, this is not a model at all".utf8)) }
         #expect(throws: ModelError.self) { try Model(bytes: []) }

@@ -21,17 +21,20 @@ struct Window {
 
 final class ConvKernel: Kernel {
     let g: Window
-    let weights: Owned<Int8>          // [outC][kH*kW*inC]
+    let weights: PackedWeights        // [outC][kH*kW*inC], packed for the model's kernel path
     let bias: Owned<Int32>            // bias − zp_in·Σw per output channel
     let multipliers: Owned<Int32>, shifts: Owned<Int32>
     let input: Int, output: Int
     let inputZeroPoint: Int8, outputZeroPoint: Int32, actMin: Int32, actMax: Int32
+    /// Output pixels per GEMM call.
     let block: Int
+    /// 1×1, stride 1, no padding: the input already is the patch matrix.
+    let direct: Bool
     let patches: Owned<Int8>
     let accumulators: Owned<Int32>
 
-    init(g: Window, weights: [Int8], bias: [Int32], multipliers: [QuantizedMultiplier], input: Int, output: Int,
-         inputZeroPoint: Int32, outputZeroPoint: Int32, actMin: Int32, actMax: Int32) {
+    init(g: Window, weights: [Int8], path: Int32, bias: [Int32], multipliers: [QuantizedMultiplier], input: Int,
+         output: Int, inputZeroPoint: Int32, outputZeroPoint: Int32, actMin: Int32, actMax: Int32) {
         self.g = g
         let depth = g.kH * g.kW * g.inC
         var folded = bias
@@ -40,15 +43,18 @@ final class ConvKernel: Kernel {
             for k in 0..<depth { s &+= Int32(weights[c * depth + k]) }
             folded[c] = folded[c] &+ (0 &- inputZeroPoint) &* s
         }
-        self.weights = Owned(weights)
+        self.weights = PackedWeights(weights, rows: g.outC, depth: depth, path: path)
         self.bias = Owned(folded)
         self.multipliers = Owned(multipliers.map { $0.multiplier })
         self.shifts = Owned(multipliers.map { $0.shift })
         self.input = input; self.output = output
         self.inputZeroPoint = Int8(truncatingIfNeeded: inputZeroPoint)
         self.outputZeroPoint = outputZeroPoint; self.actMin = actMin; self.actMax = actMax
-        block = max(1, min(16, g.outW))
-        patches = Owned(repeating: 0, count: block * depth)
+        direct = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0
+            && g.outH == g.inH && g.outW == g.inW
+        // About 16 KB of patches per block keeps them in L1 next to the packed weights.
+        block = max(1, min(g.outH * g.outW, max(8, 16384 / max(depth, 1)) / 8 * 8))
+        patches = Owned(repeating: 0, count: direct ? 1 : block * depth)
         accumulators = Owned(repeating: 0, count: block * g.outC)
     }
 
@@ -59,15 +65,20 @@ final class ConvKernel: Kernel {
         let y = (arena + output).assumingMemoryBound(to: Int8.self)
         let depth = g.kH * g.kW * g.inC
         let p = patches.pointer, acc = accumulators.pointer
-        let outC = g.outC, inC = g.inC
+        let outC = g.outC, inC = g.inC, pixels = g.outH * g.outW
+        let m = multipliers.pointer, s = shifts.pointer
         for b in 0..<g.batches {
-            for oy in 0..<g.outH {
-                var ox0 = 0
-                while ox0 < g.outW {
-                    let n = min(block, g.outW - ox0)
-                    // Gather n patches.
+            var p0 = 0
+            while p0 < pixels {
+                let n = min(block, pixels - p0)
+                let cols: UnsafePointer<Int8>
+                if direct {
+                    cols = UnsafePointer(x + (b * pixels + p0) * inC)
+                } else {
+                    // Gather n patches; taps outside the input hold the input zero point, so the folded
+                    // −zp_in·Σw term is exact at the borders.
                     for j in 0..<n {
-                        let ox = ox0 + j
+                        let oy = (p0 + j) / g.outW, ox = (p0 + j) % g.outW
                         var dst = p + j * depth
                         for ky in 0..<g.kH {
                             let iy = oy * g.strideH - g.padTop + ky * g.dilationH
@@ -82,18 +93,17 @@ final class ConvKernel: Kernel {
                             }
                         }
                     }
-                    Gemm.run(weights.pointer, p, rows: outC, depth: depth, cols: n, bias: bias.pointer, acc)
-                    for j in 0..<n {
-                        let out = y + ((b * g.outH + oy) * g.outW + ox0 + j) * outC
-                        let a = acc + j * outC
-                        for c in 0..<outC {
-                            var v = multiplyByQuantizedMultiplier(a[c], multipliers.pointer[c], shifts.pointer[c]) &+ outputZeroPoint
-                            v = min(max(v, actMin), actMax)
-                            out[c] = Int8(truncatingIfNeeded: v)
-                        }
-                    }
-                    ox0 += n
+                    cols = UnsafePointer(p)
                 }
+                weights.run(cols, cols: n, bias: bias.pointer, acc)
+                let out = y + (b * pixels + p0) * outC
+                for i in 0..<(n * outC) {
+                    let c = i % outC
+                    var v = multiplyByQuantizedMultiplier(acc[i], m[c], s[c]) &+ outputZeroPoint
+                    v = min(max(v, actMin), actMax)
+                    out[i] = Int8(truncatingIfNeeded: v)
+                }
+                p0 += n
             }
         }
     }

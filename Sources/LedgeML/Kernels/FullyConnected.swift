@@ -3,7 +3,7 @@
 // FULLY_CONNECTED rounds once (x·M + 2^(s−1)) >> s, unlike CONV_2D's double rounding.
 
 final class FullyConnectedKernel: Kernel {
-    let weights: Owned<Int8>     // [units][depth], row-major
+    let weights: PackedWeights   // [units][depth], packed for the model's kernel path
     let bias: Owned<Int32>       // bias + (−zp_in)·Σw, per unit
     let multipliers: Owned<Int32>
     let shifts: Owned<Int32>
@@ -12,7 +12,7 @@ final class FullyConnectedKernel: Kernel {
     let outputZeroPoint: Int32, actMin: Int32, actMax: Int32
     let accumulators: Owned<Int32>
 
-    init(weights: [Int8], bias: [Int32], inputZeroPoint: Int32, multipliers: [QuantizedMultiplier],
+    init(weights: [Int8], path: Int32, bias: [Int32], inputZeroPoint: Int32, multipliers: [QuantizedMultiplier],
          units: Int, depth: Int, batches: Int, input: Int, output: Int,
          outputZeroPoint: Int32, actMin: Int32, actMax: Int32) {
         var folded = bias
@@ -21,14 +21,14 @@ final class FullyConnectedKernel: Kernel {
             for k in 0..<depth { s &+= Int32(weights[u * depth + k]) }
             folded[u] = folded[u] &+ (0 &- inputZeroPoint) &* s
         }
-        self.weights = Owned(weights)
+        self.weights = PackedWeights(weights, rows: units, depth: depth, path: path)
         self.bias = Owned(folded)
         self.multipliers = Owned(multipliers.map { $0.multiplier })
         self.shifts = Owned(multipliers.map { $0.shift })
         self.units = units; self.depth = depth; self.batches = batches
         self.input = input; self.output = output
         self.outputZeroPoint = outputZeroPoint; self.actMin = actMin; self.actMax = actMax
-        self.accumulators = Owned(repeating: 0, count: units)
+        self.accumulators = Owned(repeating: 0, count: units * batches)
     }
 
     var macs: Int { units * depth * batches }
@@ -37,11 +37,12 @@ final class FullyConnectedKernel: Kernel {
         let x = (arena + input).assumingMemoryBound(to: Int8.self)
         let y = (arena + output).assumingMemoryBound(to: Int8.self)
         let acc = accumulators.pointer
+        weights.run(x, cols: batches, bias: bias.pointer, acc)
+        let m = multipliers.pointer, s = shifts.pointer
         for b in 0..<batches {
-            Gemm.run(weights.pointer, x + b * depth, rows: units, depth: depth, cols: 1, bias: bias.pointer, acc)
-            let out = y + b * units
+            let out = y + b * units, a = acc + b * units
             for u in 0..<units {
-                var v = multiplyByQuantizedMultiplierSingleRounding(acc[u], multipliers.pointer[u], shifts.pointer[u]) &+ outputZeroPoint
+                var v = multiplyByQuantizedMultiplierSingleRounding(a[u], m[u], s[u]) &+ outputZeroPoint
                 v = min(max(v, actMin), actMax)
                 out[u] = Int8(truncatingIfNeeded: v)
             }

@@ -1,37 +1,77 @@
-// The int8 GEMM entry point of every kernel: the portable Swift loop, or the C SIMD path chosen at run
-// time (AVX2, AVX-512 VNNI, NEON, NEON dot product) by CLedgeKernels.
+// The int8 GEMM behind every weighted kernel: weights packed once at load time for one kernel path (the
+// portable Swift loop, or a C SIMD path of CLedgeKernels: AVX2, AVX-512 VNNI, NEON, NEON dot product).
 import CLedgeKernels
 
-enum Gemm {
-    /// True when CLedgeKernels runs a SIMD path; false means the portable Swift loop below is used.
-    nonisolated(unsafe) static var useSIMD: Bool = ledge_kernels_current() != LEDGE_PATH_PORTABLE
+/// A rows × depth int8 weight matrix packed for one kernel path. The path is fixed when the weights are
+/// packed, so a loaded model keeps using the layout it was packed for.
+final class PackedWeights {
+    let path: Int32
+    let rows: Int, depth: Int
+    let packed: UnsafeMutableRawPointer
+    let bytes: Int
 
-    /// out[c*rows + r] = bias[r] + Σ_k w[r*depth + k] · x[c*depth + k].
-    @inline(__always)
-    static func run(_ w: UnsafePointer<Int8>, _ x: UnsafePointer<Int8>, rows: Int, depth: Int, cols: Int,
-                    bias: UnsafePointer<Int32>?, _ out: UnsafeMutablePointer<Int32>) {
-        if useSIMD {
-            ledge_gemm_s8(w, x, Int32(rows), Int32(depth), Int32(cols), bias, out)
-        } else {
-            portable(w, x, rows: rows, depth: depth, cols: cols, bias: bias, out)
-        }
-    }
-
-    /// Portable Swift: wrapping arithmetic on unsafe pointers, so the inner loop has no checks and
-    /// vectorizes (vpmovsxbw + vpmaddwd on x86-64).
-    static func portable(_ w: UnsafePointer<Int8>, _ x: UnsafePointer<Int8>, rows: Int, depth: Int, cols: Int,
-                         bias: UnsafePointer<Int32>?, _ out: UnsafeMutablePointer<Int32>) {
-        for c in 0..<cols {
-            let xc = x + c * depth
-            for r in 0..<rows {
-                let wr = w + r * depth
-                var acc: Int32 = bias?[r] ?? 0
-                for k in 0..<depth { acc &+= Int32(wr[k]) &* Int32(xc[k]) }
-                out[c * rows + r] = acc
+    /// `weights` is row-major [rows][depth], values in −127...127.
+    init(_ weights: [Int8], rows: Int, depth: Int, path: Int32) {
+        self.path = path; self.rows = rows; self.depth = depth
+        bytes = max(64, Int(ledge_pack_size(path, Int32(rows), Int32(depth))))
+        packed = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        packed.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        weights.withUnsafeBufferPointer { w in
+            if let base = w.baseAddress, rows > 0, depth > 0 {
+                ledge_pack(path, base, Int32(rows), Int32(depth), packed)
             }
         }
     }
 
-    /// Re-reads the C side's current path (after `Model.selectKernelPath`).
-    static func refresh() { useSIMD = ledge_kernels_current() != LEDGE_PATH_PORTABLE }
+    deinit { packed.deallocate() }
+
+    /// out[c·rows + r] = bias[r] + Σ_k w[r][k] · x[c·depth + k] for c < cols (32-bit wrapping sums).
+    @inline(__always)
+    func run(_ x: UnsafePointer<Int8>, cols: Int, bias: UnsafePointer<Int32>?, _ out: UnsafeMutablePointer<Int32>) {
+        if path == Int32(LEDGE_PATH_PORTABLE) {
+            Gemm.portable(UnsafePointer(packed.assumingMemoryBound(to: Int8.self)), x, rows: rows, depth: depth,
+                          cols: cols, bias: bias, out)
+        } else {
+            ledge_gemm_packed(path, packed, x, Int32(rows), Int32(depth), Int32(cols), bias, out)
+        }
+    }
+}
+
+enum Gemm {
+    /// The path models loaded now are packed for.
+    static var currentPath: Int32 { Int32(ledge_kernels_current()) }
+
+    /// Portable Swift: wrapping arithmetic on unsafe pointers, so the inner loop has no checks and
+    /// vectorizes (vpmovsxbw + vpmaddwd on x86-64). Four rows at a time share each load of x.
+    static func portable(_ w: UnsafePointer<Int8>, _ x: UnsafePointer<Int8>, rows: Int, depth: Int, cols: Int,
+                         bias: UnsafePointer<Int32>?, _ out: UnsafeMutablePointer<Int32>) {
+        for c in 0..<cols {
+            let xc = x + c * depth
+            var r = 0
+            while r + 4 <= rows {
+                let w0 = w + r * depth, w1 = w0 + depth, w2 = w1 + depth, w3 = w2 + depth
+                var a0: Int32 = 0, a1: Int32 = 0, a2: Int32 = 0, a3: Int32 = 0
+                for k in 0..<depth {
+                    let xv = Int32(xc[k])
+                    a0 &+= Int32(w0[k]) &* xv
+                    a1 &+= Int32(w1[k]) &* xv
+                    a2 &+= Int32(w2[k]) &* xv
+                    a3 &+= Int32(w3[k]) &* xv
+                }
+                let o = out + c * rows + r
+                o[0] = a0 &+ (bias?[r] ?? 0)
+                o[1] = a1 &+ (bias?[r + 1] ?? 0)
+                o[2] = a2 &+ (bias?[r + 2] ?? 0)
+                o[3] = a3 &+ (bias?[r + 3] ?? 0)
+                r += 4
+            }
+            while r < rows {
+                let wr = w + r * depth
+                var acc: Int32 = bias?[r] ?? 0
+                for k in 0..<depth { acc &+= Int32(wr[k]) &* Int32(xc[k]) }
+                out[c * rows + r] = acc
+                r += 1
+            }
+        }
+    }
 }
