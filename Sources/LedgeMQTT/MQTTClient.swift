@@ -16,6 +16,8 @@ public final class MQTTClient: @unchecked Sendable {
     public let config: MQTTConfig
     public let endpoint: BrokerURL
     private let mosq: OpaquePointer
+    /// What libmosquitto hands back to every callback as `obj` (kept alive by this client).
+    private let target: CallbackTarget
     private let state = ConditionLock()
 
     // Protected by `state`.
@@ -77,15 +79,20 @@ public final class MQTTClient: @unchecked Sendable {
         _ = mosquittoLibrary
         self.config = config
         self.endpoint = try BrokerURL(config.url)
-        guard let m = mosquitto_new(config.clientID.isEmpty ? nil : config.clientID, config.cleanStart, nil) else {
+        // The callback target goes to mosquitto_new as the callbacks' `obj`; it points back at this
+        // client once init is done (no global table; each client finds itself from `obj`).
+        let target = CallbackTarget()
+        guard let m = mosquitto_new(config.clientID.isEmpty ? nil : config.clientID, config.cleanStart,
+                                    Unmanaged.passUnretained(target).toOpaque()) else {
             throw MQTTError(code: .mosquitto, message: "mosquitto_new failed for client id '\(config.clientID)' (out of memory or invalid id)")
         }
         self.mosq = m
+        self.target = target
         do throws(MQTTError) { try configure() } catch {
             mosquitto_destroy(m)
             throw error
         }
-        mosquitto_user_data_set(m, Unmanaged.passUnretained(self).toOpaque())
+        target.client = self
         installCallbacks()
     }
 
@@ -102,6 +109,9 @@ public final class MQTTClient: @unchecked Sendable {
         let c = config
         try check(mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, c.protocolVersion == .v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311), "set protocol version")
         try check(mosquitto_int_option(mosq, MOSQ_OPT_SEND_MAXIMUM, Int32(c.maxInflight)), "set maxInflight")
+        if c.protocolVersion == .v5 {
+            try check(mosquitto_int_option(mosq, MOSQ_OPT_RECEIVE_MAXIMUM, Int32(c.receiveMaximum)), "set receiveMaximum")
+        }
         try check(mosquitto_threaded_set(mosq, true), "set threaded")
         if let u = c.username { try check(mosquitto_username_pw_set(mosq, u, c.password), "set username/password") }
         if let w = c.will {
@@ -219,7 +229,9 @@ public final class MQTTClient: @unchecked Sendable {
     // MARK: operations
 
     /// Publishes a message; returns its message id. QoS 1/2 messages are queued by libmosquitto while
-    /// the connection is down and sent when it returns (within this process); QoS 0 needs a connection.
+    /// the connection is down (libmosquitto then reports MOSQ_ERR_NO_CONN although it kept the message;
+    /// this returns the message id) and sent when it returns, within this process; messages in flight
+    /// when a connection drops are sent again (DUP) after the reconnect. QoS 0 needs a connection.
     @discardableResult
     public func publish(topic: String, payload: UnsafeRawBufferPointer, qos: Int32, retain: Bool) throws(MQTTError) -> Int32 {
         guard isValidTopicName(topic) else { throw MQTTError(code: .invalidTopic, message: "cannot publish to '\(topic)': not a valid topic name") }
@@ -229,7 +241,7 @@ public final class MQTTClient: @unchecked Sendable {
         }
         var mid: Int32 = 0
         let rc = mosquitto_publish_v5(mosq, &mid, topic, Int32(payload.count), payload.baseAddress, qos, retain, nil)
-        if rc != MOSQ_ERR_SUCCESS.rawValue { throw MQTTError.mosq(rc, "publish to '\(topic)'") }
+        if rc != MOSQ_ERR_SUCCESS.rawValue && !(qos > 0 && rc == MOSQ_ERR_NO_CONN.rawValue) { throw MQTTError.mosq(rc, "publish to '\(topic)'") }
         return mid
     }
 
@@ -239,7 +251,9 @@ public final class MQTTClient: @unchecked Sendable {
     public func publish(validatedTopic topic: UnsafePointer<CChar>, payload: UnsafeRawBufferPointer, qos: Int32, retain: Bool) throws(MQTTError) -> Int32 {
         var mid: Int32 = 0
         let rc = mosquitto_publish_v5(mosq, &mid, topic, Int32(payload.count), payload.baseAddress, qos, retain, nil)
-        if rc != MOSQ_ERR_SUCCESS.rawValue { throw MQTTError.mosq(rc, "publish to '\(String(cString: topic))'") }
+        if rc != MOSQ_ERR_SUCCESS.rawValue && !(qos > 0 && rc == MOSQ_ERR_NO_CONN.rawValue) {
+            throw MQTTError.mosq(rc, "publish to '\(String(cString: topic))'")
+        }
         return mid
     }
 
@@ -289,8 +303,9 @@ public final class MQTTClient: @unchecked Sendable {
 
     // MARK: callbacks from libmosquitto (loop thread)
 
+    /// The client behind a callback's `obj` (the `CallbackTarget` given to mosquitto_new).
     private static func client(_ obj: UnsafeMutableRawPointer?) -> MQTTClient {
-        Unmanaged<MQTTClient>.fromOpaque(obj!).takeUnretainedValue()
+        Unmanaged<CallbackTarget>.fromOpaque(obj!).takeUnretainedValue().client!
     }
 
     private func installCallbacks() {
@@ -344,4 +359,11 @@ public final class MQTTClient: @unchecked Sendable {
         }
         f(MQTTMessage(topic: topic, payload: payload, qos: m.qos, retain: m.retain))
     }
+}
+
+/// The object passed to `mosquitto_new` as user data: libmosquitto returns it to each callback as
+/// `obj`. It holds the client unowned (the client owns it; callbacks only run while the client's loop
+/// thread runs, which `stop()`/deinit join before the client goes away).
+private final class CallbackTarget: @unchecked Sendable {
+    unowned(unsafe) var client: MQTTClient?
 }

@@ -49,8 +49,18 @@ public struct MQTTConfig: Sendable {
     /// Reconnect delays (exponential with jitter between these bounds).
     public var reconnectDelayMinMs: Int = 500
     public var reconnectDelayMaxMs: Int = 30_000
-    /// QoS 1/2 messages in flight at once in libmosquitto (more are queued inside it).
+    /// QoS 1/2 messages in flight at once in libmosquitto (more are queued inside it). With MQTT 5 the
+    /// broker's receive maximum lowers it; MQTT 3.1.1 has no such negotiation, so keep it at or below
+    /// the broker's `max_inflight_messages` there (mosquitto acknowledges and drops QoS 2 PUBLISHes
+    /// beyond it from a 3.1.1 client).
     public var maxInflight: Int = 64
+    /// MQTT 5 receive maximum announced in CONNECT: incoming QoS 1/2 messages the broker may have
+    /// unacknowledged at once. libmosquitto drops the connection (protocol error) when a broker sends
+    /// more than this. mosquitto 2.0.11 frees a QoS 2 slot at PUBREC instead of PUBCOMP, so it sends
+    /// more than a small receive maximum allows (seen: 30 outstanding against 20, 25 against 5); the
+    /// default is the protocol's largest value so the broker's own window (`max_inflight_messages`)
+    /// is what bounds the flow. libmosquitto keeps only QoS 2 messages awaiting PUBREL in memory.
+    public var receiveMaximum: Int = 65535
 
     public init(url: String, clientID: String) {
         self.url = url
@@ -73,6 +83,7 @@ public struct MQTTConfig: Sendable {
             throw MQTTError(code: .invalidConfig, message: "reconnect delays must satisfy 0 < min (\(reconnectDelayMinMs)) <= max (\(reconnectDelayMaxMs))")
         }
         if !(1...65535).contains(maxInflight) { throw MQTTError(code: .invalidConfig, message: "maxInflight \(maxInflight) outside 1...65535") }
+        if !(1...65535).contains(receiveMaximum) { throw MQTTError(code: .invalidConfig, message: "receiveMaximum \(receiveMaximum) outside 1...65535") }
         if password != nil && username == nil { throw MQTTError(code: .invalidConfig, message: "a password needs a username") }
         if let will {
             if !isValidTopicName(will.topic) { throw MQTTError(code: .invalidTopic, message: "will topic '\(will.topic)' is not a valid topic name") }

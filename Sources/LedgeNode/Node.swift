@@ -19,12 +19,21 @@ public final class Node: @unchecked Sendable {
     public private(set) var runtimes: [FunctionRuntime] = []
     let router: EventRouter
     let cache = ModuleCache()
+    /// Inbound crash safety and de-duplication (see InboundJournal, InboundDedup); nil when off.
+    let journal: InboundJournal?
+    let progress: InboundProgress?
+    let dedup: InboundDedup?
+    private var duplicatesDropped = 0
+    private var journalErrors = 0
+    private var recoveredEvents = 0
     private var metricsThread: WorkerThread?
     private let stopLock = ConditionLock()
     private var stopping = false
     public private(set) var eventsReceived = 0
 
     var statusTopic: String { "ledge/v1/nodes/\(config.nodeID)/status" }
+    /// True while the node's MQTT connection is up.
+    public var isConnected: Bool { client.isConnected }
 
     /// Opens storage, loads models and functions. A model or function that fails to load is reported and
     /// left out; the node still serves the others.
@@ -39,7 +48,21 @@ public final class Node: @unchecked Sendable {
         oc.overflow = config.outbox.overflow == "drop_oldest" ? .dropOldest : .refuse
         oc.commitEvery = config.outbox.commitEvery
         oc.commitIntervalMs = config.outbox.commitIntervalMs
-        outbox = try Outbox(database: database, config: oc)
+        // The outbox thread gets a connection of its own (function workers use `database` for KV).
+        outbox = try Outbox(database: try NodeSchema.open(path: config.dataDir + "/node.sqlite"), config: oc)
+        if config.inbound.journal {
+            let done = outbox.persistedProgress
+            let ob = outbox
+            let j = try InboundJournal(directory: config.dataDir, doneThrough: done, persistedDone: { ob.persistedProgress })
+            let p = InboundProgress(doneThrough: done)
+            outbox.trackProgress { p.doneThrough }
+            journal = j
+            progress = p
+        } else {
+            journal = nil
+            progress = nil
+        }
+        dedup = config.inbound.dedupFields.isEmpty ? nil : InboundDedup(fields: config.inbound.dedupFields, window: config.inbound.dedupWindow)
 
         var mc = MQTTConfig(url: config.broker.url, clientID: config.broker.clientID ?? "ledge-node-\(config.nodeID)")
         mc.protocolVersion = config.broker.protocolVersion == "v311" ? .v311 : .v5
@@ -86,7 +109,7 @@ public final class Node: @unchecked Sendable {
             }
         }
         models = loaded
-        router = EventRouter(runtimes: runtimes)
+        router = EventRouter(runtimes: runtimes, progress: progress)
     }
 
     static func statusPayload(config: NodeConfig, online: Bool) -> String {
@@ -107,10 +130,22 @@ public final class Node: @unchecked Sendable {
         router.start()
         let filters = router.filters
         let r = router
+        // Events journalled before an unclean stop whose results were not committed run again first.
+        if let j = journal, let p = progress, !j.recovered.isEmpty {
+            Log.info("node", "running \(j.recovered.count) event(s) again that were taken in before an unclean stop")
+            for ev in j.recovered {
+                var e = IncomingEvent(topic: ev.topic, payload: ev.payload, receivedNanos: Clock.monotonicNanos())
+                e.seq = ev.seq
+                p.begin(ev.seq)
+                r.route(e)
+                p.finish(ev.seq)
+            }
+            recoveredEvents = j.recovered.count
+            j.forgetRecovered()
+        }
         client.onMessage = { [weak self] msg in
             guard let self else { return }
-            self.stopLock.withLock { self.eventsReceived += 1 }
-            r.route(IncomingEvent(topic: msg.topic, payload: msg.payload, receivedNanos: Clock.monotonicNanos()))
+            self.takeIn(msg, router: r)
         }
         let status = Self.statusPayload(config: config, online: true)
         let topic = statusTopic
@@ -129,6 +164,43 @@ public final class Node: @unchecked Sendable {
         if config.metricsIntervalSeconds > 0 {
             metricsThread = WorkerThread(name: "metrics") { [weak self] in self?.metricsLoop() }
         }
+    }
+
+    /// One incoming message (MQTT loop thread): de-duplicate, journal, route. libmosquitto has queued
+    /// the PUBACK already; with the client's own loop thread it reaches the socket after this returns,
+    /// so the journal write comes first.
+    private func takeIn(_ msg: MQTTMessage, router r: EventRouter) {
+        let duplicate: Bool = msg.payload.withUnsafeBytes { p in
+            var t = msg.topic
+            return t.withUTF8 { tb in
+                let topic = UnsafeRawBufferPointer(tb)
+                if let d = dedup, d.isDuplicate(topic: topic, payload: p) { return true }
+                return false
+            }
+        }
+        if duplicate {
+            stopLock.withLock { eventsReceived += 1; duplicatesDropped += 1 }
+            return
+        }
+        var e = IncomingEvent(topic: msg.topic, payload: msg.payload, receivedNanos: Clock.monotonicNanos())
+        guard let j = journal, let p = progress else {
+            stopLock.withLock { eventsReceived += 1 }
+            r.route(e)
+            return
+        }
+        let (seq, err) = msg.payload.withUnsafeBytes { pb in
+            var t = msg.topic
+            return t.withUTF8 { tb in j.append(topic: UnsafeRawBufferPointer(tb), payload: pb) }
+        }
+        stopLock.withLock {
+            eventsReceived += 1
+            if err != 0 { journalErrors += 1 }
+        }
+        if err != 0 { Log.warn("node", "inbound journal write failed (errno \(err)); event on \(msg.topic) is not crash-safe") }
+        e.seq = seq
+        p.begin(seq)
+        r.route(e)
+        p.finish(seq)
     }
 
     /// Publishes counters on `ledge/v1/nodes/<id>/metrics` every metrics interval until stopped.
@@ -162,9 +234,13 @@ public final class Node: @unchecked Sendable {
             ])))
         }
         let o = outbox.stats
+        let (received, dups, jerrs) = stopLock.withLock { (eventsReceived, duplicatesDropped, journalErrors) }
         return .object([
             ("node", .string(config.nodeID)),
-            ("events_received", .number(Double(stopLock.withLock { eventsReceived }))),
+            ("events_received", .number(Double(received))),
+            ("inbound", .object([("duplicates_dropped", .number(Double(dups))), ("journal_errors", .number(Double(jerrs))),
+                                 ("recovered", .number(Double(recoveredEvents))),
+                                 ("in_flight", .number(Double(progress?.inFlight ?? 0)))])),
             ("functions", .object(fns)),
             ("outbox", .object([("appended", .number(Double(o.appended))), ("acked", .number(Double(o.acked))),
                                 ("dropped", .number(Double(o.dropped))), ("refused", .number(Double(o.refused))),

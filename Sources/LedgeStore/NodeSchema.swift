@@ -1,4 +1,4 @@
-// NodeSchema: the node database's tables (outbox, kv, kv_usage, invocation_stats) as migrations.
+// NodeSchema: the node database's tables (outbox, kv, kv_usage, invocation_stats, node_state) as migrations.
 
 /// The node's schema. Apply with `try db.migrate(NodeSchema.migrations)` (idempotent).
 public enum NodeSchema {
@@ -32,6 +32,13 @@ public enum NodeSchema {
             traps       INTEGER NOT NULL DEFAULT 0,
             total_us    INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (function, version, day)
+        ) WITHOUT ROWID;
+        """),
+        // 2: small named values of the node (the inbound progress mark of the outbox, ...).
+        Migration(version: 2, sql: """
+        CREATE TABLE IF NOT EXISTS node_state (
+            key   TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
         ) WITHOUT ROWID;
         """),
     ]

@@ -12,6 +12,9 @@ enum ReplayCommand {
     {"unit":U,"cycle":C,"op1":…,"s1":…,…,"s21":…} on <prefix>/engine/<unit>/telemetry, engines interleaved
     cycle by cycle. --rate limits events per second (default: as fast as the broker acknowledges).
     Malformed rows are reported with their line number and skipped. Prints `sent N` at the end.
+    Survives broker restarts: the client reconnects with backoff, QoS 1/2 messages published while the
+    broker is away wait in libmosquitto, and those in flight when the connection dropped are sent again
+    (so the broker may see a message twice, never zero times). At most 1,000 stay unacknowledged.
     """
 
     /// One telemetry row.
@@ -105,6 +108,8 @@ enum ReplayCommand {
             mc.cleanStart = true
             mc.sessionExpirySeconds = 0
             mc.maxInflight = 100
+            mc.reconnectDelayMinMs = 100
+            mc.reconnectDelayMaxMs = 2_000
             let client = try MQTTClient(config: mc)
             let acks = Locked(0)
             client.addPublishedObserver { _, _ in acks.withLock { $0 += 1 } }
@@ -127,12 +132,16 @@ enum ReplayCommand {
                 _ = try client.publish(topic: "\(prefix)/engine/\(r.unit)/telemetry", text: payload(r), qos: qos, retain: false)
                 sent += 1
             }
-            let ackDeadline = Clock.monotonicNanos() + 60_000_000_000
-            while acks.current < sent && Clock.monotonicNanos() < ackDeadline { Clock.sleep(millis: 5) }
+            // Wait for the last acknowledgements; the deadline moves while the broker is away.
+            var ackDeadline = Clock.monotonicNanos() + 60_000_000_000
+            while acks.current < sent && Clock.monotonicNanos() < ackDeadline {
+                if !client.isConnected { ackDeadline = max(ackDeadline, Clock.monotonicNanos() + 30_000_000_000) }
+                Clock.sleep(millis: 5)
+            }
             let seconds = Double(Clock.monotonicNanos() - start) / 1e9
             client.stop()
             let acked = acks.current
-            print("sent \(sent), acknowledged \(acked), malformed \(errors.count), \(String(Int(Double(sent) / max(seconds, 1e-9)))) events/s")
+            print("sent \(sent), acknowledged \(acked), malformed \(errors.count), \(String(Int(Double(sent) / max(seconds, 1e-9)))) events/s, reconnects \(max(0, client.connectCount - 1))")
             return acked >= sent ? ExitCode.success : ExitCode.failure
         }
     }

@@ -70,6 +70,16 @@ public struct OutboxSettings: Sendable {
     public var commitIntervalMs: Int = 20
 }
 
+/// How the node takes events in: crash-safe journal, optional de-duplication by message id.
+public struct InboundSettings: Sendable {
+    /// Journal each event before libmosquitto's acknowledgement leaves, so a crash loses none.
+    public var journal: Bool = true
+    /// Top-level JSON fields that identify a message; empty: no de-duplication.
+    public var dedupFields: [String] = []
+    /// How many recent message ids are remembered for de-duplication.
+    public var dedupWindow: Int = 100_000
+}
+
 public struct NodeConfig: Sendable {
     public var nodeID: String
     public var broker: BrokerConfig
@@ -79,6 +89,7 @@ public struct NodeConfig: Sendable {
     public var models: [ModelConfig]
     public var functions: [FunctionConfig]
     public var outbox: OutboxSettings
+    public var inbound = InboundSettings()
     /// Ed25519 public keys (base64) whose signatures the update agent accepts.
     public var trustedKeys: [String]
     public var metricsIntervalSeconds: Int
@@ -93,7 +104,7 @@ public struct NodeConfig: Sendable {
     }
 
     public static func parse(_ root: ConfigNode) throws(ConfigError) -> NodeConfig {
-        try root.checkKeys(["node_id", "broker", "data_dir", "labels", "models", "functions", "outbox",
+        try root.checkKeys(["node_id", "broker", "data_dir", "labels", "models", "functions", "outbox", "inbound",
                             "trusted_keys", "metrics_interval_s", "log_level"])
         let base = FileIO.directory(of: root.file)
         let idNode = try root.required("node_id")
@@ -157,13 +168,28 @@ public struct NodeConfig: Sendable {
             if let n = try o.optional("commit_interval_ms") { outbox.commitIntervalMs = try n.int(in: 0...60_000) }
         }
 
-        return NodeConfig(
+        var inbound = InboundSettings()
+        if let i = try root.optional("inbound") {
+            try i.checkKeys(["journal", "dedup_fields", "dedup_window"])
+            if let j = try i.optional("journal") { inbound.journal = try j.bool() }
+            if let f = try i.optional("dedup_fields") {
+                inbound.dedupFields = try f.stringArray()
+                if inbound.dedupFields.contains(where: { $0.isEmpty || $0.contains("\"") }) {
+                    throw f.fail(.invalidValue, "field names must be non-empty and without quotes")
+                }
+            }
+            if let w = try i.optional("dedup_window") { inbound.dedupWindow = try w.int(in: 1...10_000_000) }
+        }
+
+        var config = NodeConfig(
             nodeID: nodeID, broker: broker, dataDir: dataDir, labels: labels, models: models,
             functions: functions, outbox: outbox,
             trustedKeys: try root.optional("trusted_keys")?.stringArray() ?? [],
             metricsIntervalSeconds: try root.optional("metrics_interval_s")?.int(in: 0...86_400) ?? 10,
             logLevel: try root.optional("log_level")?.oneOf(["debug", "info", "warn", "error"]) ?? "info",
             file: root.file)
+        config.inbound = inbound
+        return config
     }
 
     static func parseFunction(_ f: ConfigNode, base: String, models: [ModelConfig]) throws(ConfigError) -> FunctionConfig {

@@ -14,7 +14,8 @@ import Musl
 /// a `Database` of its own (it uses that connection from its thread only).
 ///
 /// Delivery is at least once: a row is deleted after PUBACK/PUBCOMP (QoS 0: once written to the
-/// socket). Rows are published in id order (so per topic order holds); after a restart or a resend
+/// socket). Rows are published in id order (so order per topic and QoS holds; MQTT does not order
+/// messages of different QoS levels on one topic against each other); after a restart or a resend
 /// timeout, a message may arrive twice. See `OutboxConfig` for what a crash can lose.
 public final class Outbox: @unchecked Sendable {
     public let config: OutboxConfig
@@ -41,6 +42,12 @@ public final class Outbox: @unchecked Sendable {
     var flushRequested = false
     var counters = OutboxStats()
     var client: MQTTClient?
+    /// Inbound progress: where the mark comes from, the value taken with the batch being committed,
+    /// and the value stored in `node_state` (see `trackProgress`).
+    var progressSource: (@Sendable () -> UInt64)?
+    var pendingMark: UInt64 = 0
+    var storedMark: UInt64 = 0
+    var nextMarkNs: UInt64 = 0
 
     // Worker-only state (touched by the outbox thread alone).
     struct Inflight { var rowID: Int64; var qos: Int32; var size: Int; var sentNs: UInt64; var dropped: Bool }
@@ -78,6 +85,7 @@ public final class Outbox: @unchecked Sendable {
                 counters.storedBytes = Int(row[1].double ?? 0)
                 maxRowID = row[2].int ?? 0
             }
+            if let v = try database.scalar("SELECT value FROM node_state WHERE key = 'inbound_done'")?.int { storedMark = UInt64(max(0, v)) }
         } catch {
             throw OutboxError(code: .store, message: "cannot open the outbox in '\(database.path)'", store: error)
         }
@@ -192,6 +200,19 @@ public final class Outbox: @unchecked Sendable {
             cond.broadcast()
         }
     }
+
+    // MARK: inbound progress
+
+    /// Stores an inbound progress mark with the publishes: at each commit the outbox takes `source()`
+    /// (every inbound event with a sequence number up to it has finished, so its publishes are in the
+    /// batch being committed or an earlier one) and writes it in the same transaction. With no
+    /// publishes, the mark is still committed about once a second when it moved. Call before appending.
+    public func trackProgress(_ source: @escaping @Sendable () -> UInt64) {
+        cond.withLock { progressSource = source }
+    }
+
+    /// The inbound progress mark committed last (read at open from the database).
+    public var persistedProgress: UInt64 { cond.withLock { storedMark } }
 
     // MARK: flush, drain, close
 

@@ -46,14 +46,20 @@ extension Outbox {
         while true {
             let now = monotonicNanos()
             let interval = UInt64(config.commitIntervalMs) * 1_000_000
-            let commitDue = !batch.isEmpty && now >= retryNotBeforeNs &&
+            var commitDue = !batch.isEmpty && now >= retryNotBeforeNs &&
                 (batch.count >= config.commitEvery || config.durableAppend || flushRequested || stopping || now >= firstPendingNs + interval)
+            // A moved progress mark alone is committed at most once a second (or when stopping).
+            if !commitDue, let source = progressSource, now >= retryNotBeforeNs, now >= nextMarkNs || stopping, source() > storedMark {
+                commitDue = true
+            }
             let deletesDue = !toDelete.isEmpty && (toDelete.count >= config.commitEvery || now >= firstDeleteNs + interval || flushRequested)
             let canSend = connected && client != nil && now >= sendBlockedUntilNs && inflight.count < config.maxInflight && (maxRowID > cursor || !resend.isEmpty)
             let reconnected = connectEvents != seenConnects
             if commitDue || deletesDue || !acks.isEmpty || canSend || reconnected || stopping || now >= nextHousekeepingNs {
                 if commitDue {
                     swap(&batch, &spare)
+                    // Taken with the batch: events finished by now had their publishes appended before.
+                    if let source = progressSource { pendingMark = source() }
                     w.commit = true
                 }
                 if deletesDue { w.commit = true }
@@ -71,6 +77,7 @@ extension Outbox {
             if !batch.isEmpty { deadline = min(deadline, max(firstPendingNs + interval, retryNotBeforeNs)) }
             if connected && now < sendBlockedUntilNs { deadline = min(deadline, sendBlockedUntilNs) }
             if !toDelete.isEmpty { deadline = min(deadline, firstDeleteNs + interval) }
+            if progressSource != nil { deadline = min(deadline, max(nextMarkNs, now + 100_000_000)) }
             cond.wait(untilNanos: deadline)
         }
     }
@@ -126,8 +133,12 @@ extension Outbox {
         let entries = spare.count
         var dropped = 0, droppedBytes = 0
         var lastID: Int64 = 0
+        let (mark, markStored) = cond.withLock { (pendingMark, storedMark) }
         do {
             try db.transaction {
+                if mark > markStored {
+                    try db.run("INSERT OR REPLACE INTO node_state(key, value) VALUES ('inbound_done', ?)", [.integer(Int64(mark))])
+                }
                 if !toDelete.isEmpty {
                     let del = try db.prepare("DELETE FROM outbox WHERE id = ?")
                     for id in toDelete {
@@ -167,6 +178,8 @@ extension Outbox {
         let bytes = spare.byteCount
         spare.removeAll()
         cond.withLock {
+            if mark > storedMark { storedMark = mark }
+            nextMarkNs = monotonicNanos() + 1_000_000_000
             counters.commits += 1
             counters.committed += entries
             counters.storedRows += entries - dropped

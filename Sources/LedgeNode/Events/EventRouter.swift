@@ -8,6 +8,8 @@ public struct IncomingEvent: Sendable {
     public let payload: [UInt8]
     /// When the node received it (CLOCK_MONOTONIC ns).
     public let receivedNanos: UInt64
+    /// Its number in the inbound journal (0: not journalled, not tracked).
+    public var seq: UInt64 = 0
 }
 
 /// One function's queue and workers.
@@ -20,9 +22,12 @@ final class FunctionLane: @unchecked Sendable {
     private var lastTrapLog: UInt64 = 0
     private var trapsSinceLog = 0
     private let logLock = ConditionLock()
+    /// Told when an event this lane accepted has run (crash safety of the inbound journal).
+    let progress: InboundProgress?
 
-    init(runtime: FunctionRuntime) {
+    init(runtime: FunctionRuntime, progress: InboundProgress?) {
         self.runtime = runtime
+        self.progress = progress
         self.queue = BoundedQueue(capacity: runtime.config.limits.queueLength)
     }
 
@@ -32,6 +37,7 @@ final class FunctionLane: @unchecked Sendable {
             workers.append(WorkerThread(name: "fn-\(i)-\(runtime.config.name)") { [self] in
                 while let e = q.pop() {
                     handle(e)
+                    if e.seq != 0 { progress?.finish(e.seq) }
                     q.done()
                 }
             })
@@ -39,7 +45,9 @@ final class FunctionLane: @unchecked Sendable {
     }
 
     func offer(_ e: IncomingEvent) {
+        if e.seq != 0 { progress?.retain(e.seq) }
         if !queue.push(e) {
+            if e.seq != 0 { progress?.finish(e.seq) }
             runtime.countDropped(oversize: false)
             logRateLimited(drops: true, "queue full (\(queue.capacity)): event on \(e.topic) dropped")
         }
@@ -90,8 +98,8 @@ final class FunctionLane: @unchecked Sendable {
 public final class EventRouter: @unchecked Sendable {
     let lanes: [FunctionLane]
 
-    init(runtimes: [FunctionRuntime]) {
-        lanes = runtimes.map { FunctionLane(runtime: $0) }
+    init(runtimes: [FunctionRuntime], progress: InboundProgress? = nil) {
+        lanes = runtimes.map { FunctionLane(runtime: $0, progress: progress) }
     }
 
     /// Every trigger filter, deduplicated, for subscribing.
