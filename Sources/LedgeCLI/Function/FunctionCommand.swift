@@ -13,8 +13,10 @@ enum FunctionCommand {
 
     build:  compiles SRC (a .swift/.c file or a folder of them) with the toolchain's swiftc/clang and
             Debian's wasi-libc, adds the SDK, and reports the module's size, imports and exports.
-    invoke: exit 0 when it ran, 3 when it trapped (the reason printed), 2 when the module is malformed,
-            invalid or imports what the host does not provide.
+    invoke: exit 0 when it ran, 3 when it trapped or a limit refused the event (the reason printed),
+            2 when the module is malformed, invalid, breaks ABI v1 or imports what the host does not provide
+            (named). Other limits: --max-publishes N --max-publish-bytes N --max-event-bytes N --call-depth N
+            --kv-quota-bytes N --log-lines-per-s N.
     """
 
     static func main(_ args: [String]) -> Int32 {
@@ -92,7 +94,7 @@ enum FunctionCommand {
     static func invoke(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, flags: ["json"])
         try a.checkKnown(["event", "topic", "fuel", "memory-pages", "timeout-ms", "allow-publish", "model", "config", "json",
-                          "max-publishes", "max-publish-bytes", "call-depth"])
+                          "max-publishes", "max-publish-bytes", "call-depth", "max-event-bytes", "kv-quota-bytes", "log-lines-per-s"])
         guard a.positionals.count == 1 else { throw UsageError("expected one MODULE.wasm") }
         let path = a.positionals[0]
         let event = try a.required("event")
@@ -104,6 +106,16 @@ enum FunctionCommand {
         if let n = try a.int("max-publishes") { limits.maxPublishes = n }
         if let n = try a.int("max-publish-bytes") { limits.maxPublishBytes = n }
         if let n = try a.int("call-depth") { limits.callDepth = n }
+        if let n = try a.int("max-event-bytes") { limits.maxEventBytes = n }
+        if let n = try a.int("kv-quota-bytes") { limits.kvQuotaBytes = n }
+        if let n = try a.int("log-lines-per-s") { limits.logLinesPerSecond = n }
+        guard limits.fuel > 0, limits.timeoutMs > 0, limits.memoryPages > 0, limits.callDepth > 0, limits.maxEventBytes >= 0,
+              limits.maxPublishes >= 0, limits.maxPublishBytes >= 0, limits.kvQuotaBytes >= 0, limits.logLinesPerSecond >= 0 else {
+            throw UsageError("limits must be positive (--fuel, --timeout-ms, --memory-pages, --call-depth) or non-negative")
+        }
+        for f in a.values("allow-publish") where !TopicFilter.isValidFilter(f) {
+            throw UsageError("--allow-publish: not a valid MQTT topic filter: \"\(f)\"")
+        }
         var models: [String: LoadedModel] = [:]
         for spec in a.values("model") {
             guard let eq = spec.firstIndex(of: "=") else { throw UsageError("--model expects NAME=PATH") }
@@ -131,13 +143,14 @@ enum FunctionCommand {
             printError("ledge fn invoke: \(error)")
             return ExitCode.usage
         }
+        runtime.replaceAfterTrap = false
         let result = Array(topic.utf8).withUnsafeBytes { t in Array(event.utf8).withUnsafeBytes { p in runtime.invoke(topic: t, payload: p) } }
         let stats = runtime.statistics
         let (status, code): (String, Int32) = {
             switch result.outcome {
             case .returned(let c): return ("returned \(c)", ExitCode.success)
             case .trapped(let r): return ("trapped: \(r)", ExitCode.trapped)
-            case .refused(let r): return ("refused: \(r)", ExitCode.usage)
+            case .refused(let r): return ("refused: \(r)", ExitCode.trapped)
             }
         }()
         if a.flag("json") {
