@@ -51,7 +51,7 @@ enum HostAPI {
             guard let kv = ctx.kv else { call.result(0, .i32(code(.unavailable))); return }
             guard !key.isEmpty, key.count <= maxKeyBytes else { call.result(0, .i32(code(.invalid))); return }
             let value: [UInt8]?
-            do { value = try kv.get(Array(key)) } catch { call.result(0, .i32(code(.io))); return }
+            do { value = try kv.get(Array(key)) } catch { ctx.hostError("kv_get", error); call.result(0, .i32(code(.io))); return }
             guard let value else { call.result(0, .i32(code(.notFound))); return }
             guard value.count <= out.count else { call.result(0, .i32(code(.buffer))); return }
             value.withUnsafeBytes { out.copyMemory(from: $0) }
@@ -71,6 +71,7 @@ enum HostAPI {
             } catch is KVQuotaExceeded {
                 call.result(0, .i32(code(.quota)))
             } catch {
+                ctx.hostError("kv_set", error)
                 call.result(0, .i32(code(.io)))
             }
         })
@@ -83,6 +84,7 @@ enum HostAPI {
             do {
                 call.result(0, .i32(try kv.delete(Array(key)) ? 0 : code(.notFound)))
             } catch {
+                ctx.hostError("kv_delete", error)
                 call.result(0, .i32(code(.io)))
             }
         })
@@ -110,7 +112,7 @@ enum HostAPI {
                     }
                 }
             } catch {
-                if ctx.admitLogLine() { ctx.logSink.log(function: ctx.function.name, level: 3, message: "infer: \(error)") }
+                ctx.hostError("infer", error)
                 call.result(0, .i32(code(.model)))
                 return
             }
@@ -188,6 +190,11 @@ enum HostAPI {
 }
 
 extension InvocationContext {
+    /// Reports a host-side failure behind a soft error code in the function's log (rate-limited).
+    func hostError(_ call: String, _ error: any Error) {
+        if admitLogLine() { logSink.log(function: function.name, level: 3, message: "ledge.\(call): \(error)") }
+    }
+
     /// The model `name` if this function may use it.
     func model(named name: UnsafeRawBufferPointer) -> LoadedModel? {
         let s = String(decoding: name, as: UTF8.self)
