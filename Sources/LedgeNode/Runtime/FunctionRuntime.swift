@@ -13,9 +13,9 @@ public struct FunctionLoadError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Why an instance could not be made: a limit, a trap in the start function or ledge_init, or a failing init.
-struct InstantiationFailure: Error, CustomStringConvertible {
-    let reason: String
-    var description: String { reason }
+public struct InstantiationFailure: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
 }
 
 /// A warm instance with its event buffer (allocated once in guest memory with `ledge_alloc`).
@@ -165,6 +165,17 @@ public final class FunctionRuntime: @unchecked Sendable {
         } catch {
             lock.withLock { stats.coldStartFailures += 1 }
             throw error
+        }
+    }
+
+    /// One cold start that is timed, counted and thrown away (benchmarks): nanoseconds, or the failure.
+    public func measureColdStart() -> Result<UInt64, InstantiationFailure> {
+        let start = Clock.monotonicNanos()
+        do {
+            _ = try coldStart()
+            return .success(Clock.monotonicNanos() &- start)
+        } catch {
+            return .failure(error)
         }
     }
 
