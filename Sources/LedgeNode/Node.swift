@@ -89,13 +89,15 @@ public final class Node: @unchecked Sendable {
             }
         }
         let sink = OutboxSink(outbox: outbox)
+        // Functions' KV gets its own connection: the outbox thread owns `database`.
+        let kvDatabase = try NodeSchema.open(path: config.dataDir + "/node.sqlite")
         for f in config.functions {
             if let missing = f.models.first(where: { loaded[$0] == nil }) {
                 Log.error("node", "function \(f.name) not started: its model \(missing) is not loaded")
                 continue
             }
             do {
-                let kv = NodeKVStore(KVStore(database: database, namespace: f.name, quotaBytes: f.limits.kvQuotaBytes))
+                let kv = SQLiteKVStore(database: kvDatabase, namespace: f.name, quotaBytes: f.limits.kvQuotaBytes)
                 let rt = try FunctionRuntime(config: f, models: loaded, sink: sink, kv: kv, cache: cache)
                 if let err = rt.prewarm() {
                     Log.error("node", "function \(f.name) not started: \(err)")
@@ -286,15 +288,4 @@ final class OutboxSink: PublishSink, @unchecked Sendable {
             }
         }
     }
-}
-
-/// A function's namespace in the node database.
-final class NodeKVStore: KeyValueStore, @unchecked Sendable {
-    let store: KVStore
-    init(_ store: KVStore) { self.store = store }
-    func get(_ key: [UInt8]) throws -> [UInt8]? { try store.get(key) }
-    func set(_ key: [UInt8], _ value: [UInt8]) throws {
-        do { try store.set(key, value) } catch let e as StoreError where e.code == .quotaExceeded { throw KVQuotaExceeded() }
-    }
-    func delete(_ key: [UInt8]) throws -> Bool { try store.delete(key) }
 }

@@ -63,11 +63,7 @@ public struct KVStore: Sendable {
                 throw StoreError(code: .quotaExceeded,
                                  message: "kv namespace '\(namespace)' would use \(new) bytes, quota is \(quotaBytes) (key \(key.count) + value \(value.count) bytes)")
             }
-            let s = try database.prepare("INSERT OR REPLACE INTO kv(namespace, key, value) VALUES (?, ?, ?)")
-            try s.bind(1, namespace)
-            try s.bind(2, key)
-            try s.bind(3, value)
-            try s.run()
+            try database.run("INSERT OR REPLACE INTO kv(namespace, key, value) VALUES (?, ?, ?)", [.text(namespace), .blob(key), .blob(value)])
             try setUsage(new)
         }
     }

@@ -31,7 +31,20 @@ final class InstanceState {
         set {
             limitsStorage = newValue
             for m in memories { m.limitPages = min(m.type.max ?? 65536, newValue.maxMemoryPages) }
+            for t in tables { t.limitElements = newValue.maxTableElements }
         }
+    }
+
+    /// True when memory.grow or table.grow was refused by the limits (not by the module's own maximum)
+    /// since the last reset; reading with `reset` clears it.
+    func growRefusedByLimits(reset: Bool) -> (memory: Bool, table: Bool) {
+        let m = memories.contains { $0.refusedByLimit }
+        let t = tables.contains { $0.refusedByLimit }
+        if reset {
+            for x in memories { x.refusedByLimit = false }
+            for x in tables { x.refusedByLimit = false }
+        }
+        return (m, t)
     }
 
     init(module: Module, imports: Imports, limits: Limits) throws {
@@ -69,7 +82,15 @@ final class InstanceState {
         for (k, typeIndex) in info.functions.enumerated() {
             functions.append(FunctionInstance(owner: self, index: k, type: info.types[Int(typeIndex)], typeID: module.typeIDs[Int(typeIndex)]))
         }
-        for t in info.tables { tables.append(TableInstance(type: t)) }
+        for t in info.tables {
+            guard t.min <= limits.maxTableElements else {
+                throw WasmError(kind: .uninstantiable, section: "table",
+                                message: "table minimum of \(t.min) elements exceeds the limit of \(limits.maxTableElements) elements")
+            }
+            let table = TableInstance(type: t)
+            table.limitElements = limits.maxTableElements
+            tables.append(table)
+        }
         for m in info.memories {
             guard m.min <= limits.maxMemoryPages else {
                 throw WasmError(kind: .uninstantiable, section: "memory",
@@ -295,6 +316,9 @@ public final class Instance {
     public var peakMemoryPages: UInt32 { state.peakMemoryPages }
     /// Fuel used by the last invocation (so far, while it runs).
     public var fuelConsumed: UInt64 { state.fuelUsed }
+    /// Whether memory.grow / table.grow was refused by `limits` since the last call with `reset: true`
+    /// (a host that treats reaching its limit as a fault checks this after an invocation).
+    public func growRefusedByLimits(reset: Bool = true) -> (memory: Bool, table: Bool) { state.growRefusedByLimits(reset: reset) }
 
     /// Throws `Trap`, or `WasmError` if there is no such exported function.
     public func invoke(_ name: String, _ args: [Value]) throws -> [Value] { try state.invoke(name, args) }

@@ -65,6 +65,8 @@ public final class MemoryInstance: @unchecked Sendable {
     /// Pages this memory may reach (its own maximum and the instance's limit).
     var limitPages: UInt32
     var peakPages: UInt32
+    /// Set when a grow was refused by `limitPages` (the host's limit) rather than the module's own maximum.
+    var refusedByLimit = false
 
     public init(type: MemoryType) {
         self.type = type
@@ -82,7 +84,10 @@ public final class MemoryInstance: @unchecked Sendable {
     func grow(_ delta: UInt32) -> UInt32 {
         let old = pages
         let new = UInt64(old) + UInt64(delta)
-        guard new <= UInt64(min(limitPages, type.max ?? 65536)), new <= 65536 else { return UInt32.max }
+        guard new <= UInt64(min(limitPages, type.max ?? 65536)), new <= 65536 else {
+            if new <= UInt64(type.max ?? 65536) && new <= 65536 { refusedByLimit = true }
+            return UInt32.max
+        }
         if delta == 0 { return old }
         let newBytes = Int(new) * 65536
         guard let p = realloc(base, newBytes) else { return UInt32.max }
@@ -102,6 +107,10 @@ public final class TableInstance: @unchecked Sendable {
     public let type: TableType
     var elements: [UInt64]
     var keep: [FunctionInstance?]
+    /// Elements this table may reach by table.grow (the instance's limit).
+    var limitElements: UInt32 = 10_000_000
+    /// Set when a grow was refused by `limitElements` rather than the table's own maximum.
+    var refusedByLimit = false
 
     public init(type: TableType, initial: Value? = nil) {
         self.type = type
@@ -124,7 +133,10 @@ public final class TableInstance: @unchecked Sendable {
     func grow(_ delta: UInt32, _ bits: UInt64) -> UInt32 {
         let old = UInt64(elements.count)
         let new = old + UInt64(delta)
-        guard new <= UInt64(type.max ?? UInt32.max), new <= 10_000_000 else { return UInt32.max }
+        guard new <= UInt64(type.max ?? UInt32.max), new <= UInt64(limitElements) else {
+            if new <= UInt64(type.max ?? UInt32.max) { refusedByLimit = true }
+            return UInt32.max
+        }
         elements.append(contentsOf: repeatElement(bits, count: Int(delta)))
         if type.element == .funcRef { keep.append(contentsOf: repeatElement(FunctionInstance.from(bits: bits), count: Int(delta))) }
         return UInt32(old)

@@ -10,11 +10,14 @@ enum FunctionCommand {
            ledge fn build SRC -o OUT.wasm [--verbose]
            ledge fn invoke MODULE.wasm --event JSON [--topic T] [--fuel N] [--memory-pages N] [--timeout-ms N]
                            [--allow-publish FILTER]… [--model NAME=PATH]… [--config KEY=VALUE]… [--json]
+           ledge fn bench MODULE.wasm [--event JSON] [--invocations N] [--cold-starts N] [same limits as invoke]
 
     build:  compiles SRC (a .swift/.c file or a folder of them) with the toolchain's swiftc/clang and
             Debian's wasi-libc, adds the SDK, and reports the module's size, imports and exports.
-    invoke: exit 0 when it ran, 3 when it trapped (the reason printed), 2 when the module is malformed,
-            invalid or imports what the host does not provide.
+    invoke: exit 0 when it ran, 3 when it trapped or a limit refused the event (the reason printed),
+            2 when the module is malformed, invalid, breaks ABI v1 or imports what the host does not provide
+            (named). Other limits: --max-publishes N --max-publish-bytes N --max-event-bytes N --call-depth N
+            --kv-quota-bytes N --log-lines-per-s N.
     """
 
     static func main(_ args: [String]) -> Int32 {
@@ -24,6 +27,7 @@ enum FunctionCommand {
         case "build": return runCommand("fn build") { try build(rest) }
         case "new": return runCommand("fn new") { try scaffold(rest) }
         case "invoke": return runCommand("fn invoke") { try invoke(rest) }
+        case "bench": return runCommand("fn bench") { try FunctionBench.run(rest) }
         case "--help", "help": print(help); return ExitCode.success
         default: printError("ledge fn: unknown subcommand '\(sub)'\n\(help)"); return ExitCode.usage
         }
@@ -92,35 +96,18 @@ enum FunctionCommand {
     static func invoke(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, flags: ["json"])
         try a.checkKnown(["event", "topic", "fuel", "memory-pages", "timeout-ms", "allow-publish", "model", "config", "json",
-                          "max-publishes", "max-publish-bytes", "call-depth"])
+                          "max-publishes", "max-publish-bytes", "call-depth", "max-event-bytes", "kv-quota-bytes", "log-lines-per-s"])
         guard a.positionals.count == 1 else { throw UsageError("expected one MODULE.wasm") }
         let path = a.positionals[0]
         let event = try a.required("event")
         let topic = a.value("topic") ?? "ledge/invoke"
-        var limits = FunctionLimits()
-        if let n = try a.int("fuel") { limits.fuel = UInt64(max(0, n)) }
-        if let n = try a.int("memory-pages") { limits.memoryPages = UInt32(clamping: n) }
-        if let n = try a.int("timeout-ms") { limits.timeoutMs = n }
-        if let n = try a.int("max-publishes") { limits.maxPublishes = n }
-        if let n = try a.int("max-publish-bytes") { limits.maxPublishBytes = n }
-        if let n = try a.int("call-depth") { limits.callDepth = n }
-        var models: [String: LoadedModel] = [:]
-        for spec in a.values("model") {
-            guard let eq = spec.firstIndex(of: "=") else { throw UsageError("--model expects NAME=PATH") }
-            let name = String(spec[..<eq])
-            do { models[name] = try LoadedModel(name: name, path: String(spec[spec.index(after: eq)...])) } catch {
-                printError("ledge fn invoke: \(error)")
-                return ExitCode.usage
-            }
+        let config: FunctionConfig
+        let models: [String: LoadedModel]
+        do { (config, models) = try functionSetup(a, path: path) } catch let e as ModelLoadFailure {
+            printError("ledge fn invoke: \(e.message)")
+            return ExitCode.usage
         }
-        var settings: [(String, String)] = []
-        for spec in a.values("config") {
-            guard let eq = spec.firstIndex(of: "=") else { throw UsageError("--config expects KEY=VALUE") }
-            settings.append((String(spec[..<eq]), String(spec[spec.index(after: eq)...])))
-        }
-        let config = FunctionConfig(name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, module: path,
-                                    triggers: ["#"], allowPublish: a.values("allow-publish"), models: Array(models.keys),
-                                    limits: limits, settings: settings)
+        let limits = config.limits
         let sink = CollectingSink()
         let logs = CollectingLogSink()
         let runtime: FunctionRuntime
@@ -131,13 +118,14 @@ enum FunctionCommand {
             printError("ledge fn invoke: \(error)")
             return ExitCode.usage
         }
+        runtime.replaceAfterTrap = false
         let result = Array(topic.utf8).withUnsafeBytes { t in Array(event.utf8).withUnsafeBytes { p in runtime.invoke(topic: t, payload: p) } }
         let stats = runtime.statistics
         let (status, code): (String, Int32) = {
             switch result.outcome {
             case .returned(let c): return ("returned \(c)", ExitCode.success)
             case .trapped(let r): return ("trapped: \(r)", ExitCode.trapped)
-            case .refused(let r): return ("refused: \(r)", ExitCode.usage)
+            case .refused(let r): return ("refused: \(r)", ExitCode.trapped)
             }
         }()
         if a.flag("json") {
@@ -156,7 +144,48 @@ enum FunctionCommand {
         }
         return code
     }
+
+    /// The limits, models and settings given on the command line (shared by invoke and bench).
+    static func functionSetup(_ a: Arguments, path: String) throws -> (FunctionConfig, [String: LoadedModel]) {
+        var limits = FunctionLimits()
+        if let n = try a.int("fuel") { limits.fuel = UInt64(max(0, n)) }
+        if let n = try a.int("memory-pages") { limits.memoryPages = UInt32(clamping: n) }
+        if let n = try a.int("timeout-ms") { limits.timeoutMs = n }
+        if let n = try a.int("max-publishes") { limits.maxPublishes = n }
+        if let n = try a.int("max-publish-bytes") { limits.maxPublishBytes = n }
+        if let n = try a.int("call-depth") { limits.callDepth = n }
+        if let n = try a.int("max-event-bytes") { limits.maxEventBytes = n }
+        if let n = try a.int("kv-quota-bytes") { limits.kvQuotaBytes = n }
+        if let n = try a.int("log-lines-per-s") { limits.logLinesPerSecond = n }
+        guard limits.fuel > 0, limits.timeoutMs > 0, limits.memoryPages > 0, limits.callDepth > 0, limits.maxEventBytes >= 0,
+              limits.maxPublishes >= 0, limits.maxPublishBytes >= 0, limits.kvQuotaBytes >= 0, limits.logLinesPerSecond >= 0 else {
+            throw UsageError("limits must be positive (--fuel, --timeout-ms, --memory-pages, --call-depth) or non-negative")
+        }
+        for f in a.values("allow-publish") where !TopicFilter.isValidFilter(f) {
+            throw UsageError("--allow-publish: not a valid MQTT topic filter: \"\(f)\"")
+        }
+        var models: [String: LoadedModel] = [:]
+        for spec in a.values("model") {
+            guard let eq = spec.firstIndex(of: "=") else { throw UsageError("--model expects NAME=PATH") }
+            let name = String(spec[..<eq])
+            do { models[name] = try LoadedModel(name: name, path: String(spec[spec.index(after: eq)...])) } catch {
+                throw ModelLoadFailure(message: "\(error)")
+            }
+        }
+        var settings: [(String, String)] = []
+        for spec in a.values("config") {
+            guard let eq = spec.firstIndex(of: "=") else { throw UsageError("--config expects KEY=VALUE") }
+            settings.append((String(spec[..<eq]), String(spec[spec.index(after: eq)...])))
+        }
+        let config = FunctionConfig(name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, module: path,
+                                    triggers: ["#"], allowPublish: a.values("allow-publish"), models: Array(models.keys),
+                                    limits: limits, settings: settings)
+        return (config, models)
+    }
 }
+
+/// A --model that could not be loaded.
+struct ModelLoadFailure: Error { let message: String }
 
 /// Starting points written by `ledge fn new`.
 enum Scaffold {

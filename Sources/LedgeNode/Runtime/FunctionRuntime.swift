@@ -1,13 +1,21 @@
-// One function on the node: its compiled module, a pool of warm instances, and invocation under limits.
+// One function on the node: its compiled module (shared through the content-hash cache), a pool of warm
+// instances (up to its concurrency), and invocation under its limits. A trapped instance is discarded and
+// replaced; cold starts (instantiate + ledge_init + event buffer) are counted and timed.
 import LedgeCore
 import LedgeWasm
 
-/// Why a function could not be loaded.
+/// Why a function could not be loaded (exit 2 in `ledge fn invoke`).
 public struct FunctionLoadError: Error, CustomStringConvertible, Sendable {
     public let function: String
     public let module: String
     public let reason: String
     public var description: String { "function \"\(function)\" (\(module)): \(reason)" }
+}
+
+/// Why an instance could not be made: a limit, a trap in the start function or ledge_init, or a failing init.
+public struct InstantiationFailure: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
 }
 
 /// A warm instance with its event buffer (allocated once in guest memory with `ledge_alloc`).
@@ -17,6 +25,7 @@ final class WarmInstance {
     let onEvent: ExportedFunction
     let buffer: UInt32
     let bufferSize: UInt32
+    var invocations = 0
 
     init(instance: Instance, context: InvocationContext, onEvent: ExportedFunction, buffer: UInt32, bufferSize: UInt32) {
         self.instance = instance
@@ -29,18 +38,23 @@ final class WarmInstance {
 
 public final class FunctionRuntime: @unchecked Sendable {
     public let config: FunctionConfig
-    let module: Module
+    public let module: Module
     let models: [String: LoadedModel]
     let sink: PublishSink
     let kv: KeyValueStore?
     let logSink: FunctionLogSink
+    let logLimiter: LogLimiter
+    /// Make a fresh instance right after a trap (the node does; `ledge fn invoke` runs once and does not).
+    public var replaceAfterTrap = true
     private let lock = ConditionLock()
     private var pool: [WarmInstance] = []
     private var stats = FunctionStats()
     /// Largest topic accepted with an event.
-    static let maxTopicBytes = 1024
+    public static let maxTopicBytes = 1024
+    /// Largest table a function may define or grow to (elements).
+    public static let maxTableElements: UInt32 = 100_000
 
-    /// Loads (or takes from `cache`) the module and checks its exports and imports. No instance is made yet.
+    /// Loads (or takes from `cache`) the module and checks it against ABI v1. No instance is made yet.
     public init(config: FunctionConfig, models: [String: LoadedModel], sink: PublishSink, kv: KeyValueStore?,
                 logSink: FunctionLogSink = NodeLogSink(), cache: ModuleCache) throws(FunctionLoadError) {
         self.config = config
@@ -48,142 +62,186 @@ public final class FunctionRuntime: @unchecked Sendable {
         self.sink = sink
         self.kv = kv
         self.logSink = logSink
+        self.logLimiter = LogLimiter(perSecond: config.limits.logLinesPerSecond)
         do {
             module = try cache.module(path: config.module)
         } catch {
             throw FunctionLoadError(function: config.name, module: config.module, reason: "\(error)")
         }
-        for required in ["ledge_on_event", "ledge_alloc", "memory"] where !module.exports.contains(where: { $0.name == required }) {
-            throw FunctionLoadError(function: config.name, module: config.module, reason: "the module does not export \(required) (function ABI v1)")
-        }
-        for imp in module.imports where imp.module != "ledge" && imp.module != "wasi_snapshot_preview1" {
-            throw FunctionLoadError(function: config.name, module: config.module,
-                                    reason: "the module imports \(imp.module).\(imp.name), which the host does not provide")
-        }
-        if let bad = module.imports.first(where: { $0.module == "ledge" && !HostAPI.names.contains($0.name) }) {
-            throw FunctionLoadError(function: config.name, module: config.module,
-                                    reason: "the module imports ledge.\(bad.name), which ABI v1 does not have")
+        let probe = InvocationContext(function: config, models: self.models, sink: sink, kv: kv, logSink: logSink, logLimiter: logLimiter)
+        if let problem = ABICheck.problem(module, host: Self.hostImports(probe)) {
+            throw FunctionLoadError(function: config.name, module: config.module, reason: problem)
         }
     }
 
+    /// Every import the host offers a function, bound to `ctx`.
+    static func hostImports(_ ctx: InvocationContext) -> Imports {
+        var imports = Imports()
+        HostAPI.define(into: &imports, context: ctx)
+        WASIForFunctions.define(into: &imports, context: ctx)
+        return imports
+    }
+
     /// A snapshot of the counters.
-    public var statistics: FunctionStats { lock.withLock { stats } }
+    public var statistics: FunctionStats { lock.withLock { var s = stats; s.logLinesSuppressed = logLimiter.suppressedSoFar; return s } }
+
+    /// Warm instances idle in the pool now.
+    public var warmInstances: Int { lock.withLock { pool.count } }
 
     /// Counts an event refused before running.
     func countDropped(oversize: Bool) {
         lock.withLock { if oversize { stats.oversize += 1 } else { stats.dropped += 1 } }
     }
 
-    /// Makes a new instance: instantiate, `ledge_init`, allocate the event buffer. This is a cold start.
-    func makeInstance() throws -> WarmInstance {
-        let ctx = InvocationContext(function: config, models: models, sink: sink, kv: kv, logSink: logSink)
-        var imports = Imports()
-        HostAPI.define(into: &imports, context: ctx)
-        if module.imports.contains(where: { $0.module == "wasi_snapshot_preview1" }) {
-            WASIForFunctions.define(into: &imports, context: ctx)
-        }
-        let limits = config.limits
+    func wasmLimits(now: UInt64) -> Limits {
+        let l = config.limits
         var wl = Limits()
-        wl.maxMemoryPages = limits.memoryPages
-        wl.maxCallDepth = limits.callDepth
-        wl.fuel = limits.fuel
-        wl.deadlineNanos = Clock.monotonicNanos() &+ UInt64(limits.timeoutMs) &* 1_000_000
-        let instance = try Instance(module: module, imports: imports, limits: wl)
-        // C modules linked as WASI reactors run their constructors in _initialize.
-        if let reactorInit = instance.function(named: "_initialize") {
-            _ = try instance.invoke(reactorInit, [])
+        wl.maxMemoryPages = l.memoryPages
+        wl.maxCallDepth = l.callDepth
+        wl.maxTableElements = Self.maxTableElements
+        wl.fuel = l.fuel
+        wl.deadlineNanos = now &+ UInt64(l.timeoutMs) &* 1_000_000
+        return wl
+    }
+
+    /// Makes a new instance: instantiate (segments, start function), `_initialize` for wasi-libc reactors,
+    /// `ledge_init`, then allocate the event buffer. Each step runs under the function's limits.
+    func makeInstance() throws(InstantiationFailure) -> WarmInstance {
+        let ctx = InvocationContext(function: config, models: models, sink: sink, kv: kv, logSink: logSink, logLimiter: logLimiter)
+        let imports = Self.hostImports(ctx)
+        let instance: Instance
+        do {
+            instance = try Instance(module: module, imports: imports, limits: wasmLimits(now: Clock.monotonicNanos()))
+        } catch let e as WasmError {
+            throw InstantiationFailure(reason: Self.describe(e, limits: config.limits))
+        } catch let t as Trap {
+            throw InstantiationFailure(reason: "instantiation trapped: " + Self.describe(t, limits: config.limits))
+        } catch {
+            throw InstantiationFailure(reason: "instantiation failed: \(error)")
         }
-        if let initFn = instance.function(named: "ledge_init") {
-            let rc = try instance.invokeI32(initFn)
-            guard rc == 0 else {
-                throw FunctionLoadError(function: config.name, module: config.module, reason: "ledge_init returned \(Int32(bitPattern: rc))")
+        func step(_ what: String, _ body: () throws(Trap) -> UInt32) throws(InstantiationFailure) -> UInt32 {
+            instance.limits = wasmLimits(now: Clock.monotonicNanos())
+            _ = instance.growRefusedByLimits(reset: true)
+            do {
+                let r = try body()
+                if let limit = limitReason(instance) { throw Trap(.host(limit)) }
+                return r
+            } catch {
+                let reason = limitReason(instance) ?? Self.describe(error, limits: config.limits)
+                throw InstantiationFailure(reason: "\(what) trapped: \(reason)")
             }
         }
-        guard let onEvent = instance.function(named: "ledge_on_event"), let alloc = instance.function(named: "ledge_alloc") else {
-            throw FunctionLoadError(function: config.name, module: config.module, reason: "missing ledge_on_event or ledge_alloc")
+        if let reactorInit = instance.function(named: "_initialize"), reactorInit.type == FunctionType(params: [], results: []) {
+            _ = try step("_initialize") { () throws(Trap) in try instance.invokeI32(reactorInit) }
         }
-        let size = UInt32(limits.maxEventBytes + Self.maxTopicBytes)
-        wl.deadlineNanos = Clock.monotonicNanos() &+ UInt64(limits.timeoutMs) &* 1_000_000
-        wl.fuel = limits.fuel
-        instance.limits = wl
-        let buffer = try instance.invokeI32(alloc, size)
-        guard buffer != 0 else {
-            throw FunctionLoadError(function: config.name, module: config.module, reason: "ledge_alloc(\(size)) returned null")
+        if let initFn = instance.function(named: "ledge_init") {
+            let rc = try step("ledge_init") { () throws(Trap) in try instance.invokeI32(initFn) }
+            guard rc == 0 else { throw InstantiationFailure(reason: "ledge_init returned \(Int32(bitPattern: rc))") }
+        }
+        guard let onEvent = instance.function(named: "ledge_on_event"), let alloc = instance.function(named: "ledge_alloc") else {
+            throw InstantiationFailure(reason: "missing ledge_on_event or ledge_alloc")
+        }
+        let size = UInt32(config.limits.maxEventBytes + Self.maxTopicBytes)
+        let buffer = try step("ledge_alloc") { () throws(Trap) in try instance.invokeI32(alloc, size) }
+        guard buffer != 0, let mem = instance.memory, UInt64(buffer) + UInt64(size) <= UInt64(mem.byteCount) else {
+            throw InstantiationFailure(reason: "ledge_alloc(\(size)) returned \(buffer == 0 ? "null" : "a buffer outside memory")")
         }
         return WarmInstance(instance: instance, context: ctx, onEvent: onEvent, buffer: buffer, bufferSize: size)
     }
 
-    /// Makes sure at least one warm instance exists (the node pre-warms at start). Errors are returned, not thrown.
-    public func prewarm() -> String? {
+    /// A cold start: makes an instance, counting and timing it.
+    private func coldStart() throws(InstantiationFailure) -> WarmInstance {
         let start = Clock.monotonicNanos()
         do {
             let w = try makeInstance()
             let ns = Clock.monotonicNanos() &- start
             lock.withLock {
-                recordColdStart(ns)
-                pool.append(w)
+                stats.coldStarts += 1
+                stats.coldStartNanosTotal &+= ns
+                stats.coldStartNanosMax = max(stats.coldStartNanosMax, ns)
+                stats.coldStartNanosLast = ns
             }
-            return nil
+            return w
         } catch {
-            return "\(error)"
+            lock.withLock { stats.coldStartFailures += 1 }
+            throw error
         }
     }
 
-    private func recordColdStart(_ ns: UInt64) {
-        stats.coldStarts += 1
-        stats.coldStartNanosTotal &+= ns
-        stats.coldStartNanosMax = max(stats.coldStartNanosMax, ns)
+    /// One cold start that is timed, counted and thrown away (benchmarks): nanoseconds, or the failure.
+    public func measureColdStart() -> Result<UInt64, InstantiationFailure> {
+        let start = Clock.monotonicNanos()
+        do {
+            _ = try coldStart()
+            return .success(Clock.monotonicNanos() &- start)
+        } catch {
+            return .failure(error)
+        }
     }
 
-    /// Runs one event through the function under its limits. Thread-safe; up to `concurrency` run at once
-    /// (the caller's worker count bounds it).
+    /// Fills the pool up to `count` (default: the function's concurrency), so events do not wait on a
+    /// cold start. Returns the first error, not thrown.
+    public func prewarm(count: Int? = nil) -> String? {
+        let target = min(count ?? config.limits.concurrency, config.limits.concurrency)
+        while lock.withLock({ pool.count }) < target {
+            do {
+                let w = try coldStart()
+                lock.withLock { pool.append(w) }
+            } catch {
+                return "\(error)"
+            }
+        }
+        return nil
+    }
+
+    /// Runs one event through the function under its limits. Thread-safe: the node's lane runs up to
+    /// `concurrency` at once, each on its own warm instance; the pool keeps at most `concurrency` idle ones.
     public func invoke(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> InvocationResult {
         let limits = config.limits
         guard payload.count <= limits.maxEventBytes else {
             countDropped(oversize: true)
-            return InvocationResult(outcome: .refused("event of \(payload.count) bytes exceeds max_event_bytes \(limits.maxEventBytes)"))
+            return InvocationResult(outcome: .refused("event payload limit: \(payload.count) bytes > max_event_bytes \(limits.maxEventBytes)"))
         }
         guard topic.count <= Self.maxTopicBytes else {
             countDropped(oversize: true)
-            return InvocationResult(outcome: .refused("topic longer than \(Self.maxTopicBytes) bytes"))
+            return InvocationResult(outcome: .refused("event topic limit: \(topic.count) bytes > \(Self.maxTopicBytes)"))
         }
         var result = InvocationResult(outcome: .returned(0))
-        let start = Clock.monotonicNanos()
         var warm = lock.withLock { pool.popLast() }
         if warm == nil {
             do {
-                warm = try makeInstance()
+                warm = try coldStart()
             } catch {
-                let reason = "instantiation failed: \(error)"
-                lock.withLock { stats.traps += 1; stats.trapsByReason[reason, default: 0] += 1 }
+                let reason = "\(error)"
+                lock.withLock { countTrap(reason) }
                 return InvocationResult(outcome: .trapped(reason))
             }
             result.coldStart = true
-            let ns = Clock.monotonicNanos() &- start
-            lock.withLock { recordColdStart(ns) }
         }
         let w = warm!
         let runStart = Clock.monotonicNanos()
         w.context.beginInvocation()
         var keep = true
         do {
-            // Copy topic and payload into the instance's event buffer.
-            guard let mem = w.instance.memory else { throw Trap(reason: .host("the module has no memory")) }
+            // Copy topic and payload into the instance's event buffer (checked against memory again: a
+            // function may have shrunk nothing, but it may have grown and moved nothing either; be exact).
+            guard let mem = w.instance.memory else { throw Trap(.host("the module has no memory")) }
             let dst = try mem.mutableBytes(at: w.buffer, count: UInt32(topic.count + payload.count))
             if topic.count > 0 { UnsafeMutableRawBufferPointer(rebasing: dst[0..<topic.count]).copyMemory(from: topic) }
             if payload.count > 0 { UnsafeMutableRawBufferPointer(rebasing: dst[topic.count...]).copyMemory(from: payload) }
-            var wl = w.instance.limits
-            wl.fuel = limits.fuel
-            wl.deadlineNanos = runStart &+ UInt64(limits.timeoutMs) &* 1_000_000
-            w.instance.limits = wl
+            w.instance.limits = wasmLimits(now: runStart)
+            _ = w.instance.growRefusedByLimits(reset: true)
             let rc = try w.instance.invokeI32(w.onEvent, w.buffer, UInt32(topic.count),
                                               w.buffer &+ UInt32(topic.count), UInt32(payload.count))
-            result.outcome = .returned(Int32(bitPattern: rc))
-        } catch let trap as Trap {
-            result.outcome = .trapped(Self.describe(trap))
-            keep = false
+            if let limit = limitReason(w.instance) {
+                result.outcome = .trapped(limit)
+                keep = false
+            } else {
+                result.outcome = .returned(Int32(bitPattern: rc))
+            }
         } catch {
-            result.outcome = .trapped("\(error)")
+            // A limit the guest ran into first (memory.grow refused) is the cause of what followed.
+            result.outcome = .trapped(limitReason(w.instance) ?? Self.describe(error, limits: limits))
             keep = false
         }
         let end = Clock.monotonicNanos()
@@ -191,38 +249,79 @@ public final class FunctionRuntime: @unchecked Sendable {
         result.fuelUsed = w.instance.fuelConsumed
         result.peakMemoryPages = w.instance.peakMemoryPages
         result.publishes = w.context.publishes
-        lock.withLock {
+        w.invocations += 1
+        let replace: Bool = lock.withLock {
             stats.invocations += 1
+            if !result.coldStart { stats.warmInvocations += 1 }
             stats.invocationNanosTotal &+= result.nanos
+            stats.invocationNanosMax = max(stats.invocationNanosMax, result.nanos)
             stats.fuelTotal &+= result.fuelUsed
             stats.publishes += result.publishes
             stats.peakMemoryPages = max(stats.peakMemoryPages, result.peakMemoryPages)
             switch result.outcome {
             case .returned(let c): if c != 0 { stats.errors += 1 }
-            case .trapped(let reason):
-                stats.traps += 1
-                stats.trapsByReason[Self.reasonKey(reason), default: 0] += 1
+            case .trapped(let reason): countTrap(reason)
             case .refused: break
             }
-            // A trapped instance may be in any state: discard it; the next event gets a fresh one.
-            if keep && pool.count < config.limits.concurrency { pool.append(w) }
+            // A trapped instance may be in any state: discard it and make a fresh one for the pool.
+            if keep {
+                if pool.count < config.limits.concurrency { pool.append(w) }
+                return false
+            }
+            stats.discarded += 1
+            return replaceAfterTrap && pool.count < config.limits.concurrency
+        }
+        if replace, let fresh = try? coldStart() {
+            lock.withLock {
+                stats.replacements += 1
+                if pool.count < config.limits.concurrency { pool.append(fresh) }
+            }
         }
         return result
     }
 
+    private func countTrap(_ reason: String) {
+        stats.traps += 1
+        stats.trapsByReason[Self.reasonKey(reason), default: 0] += 1
+    }
+
+    /// The limit the last run hit by growing memory or a table, if any (the engine refuses the grow, as the
+    /// spec allows; the node treats reaching the limit as a fault of the invocation).
+    func limitReason(_ instance: Instance) -> String? {
+        let hit = instance.growRefusedByLimits(reset: false)
+        if hit.memory { return "memory limit: memory.grow beyond memory_pages \(config.limits.memoryPages) (64 KiB pages) refused" }
+        if hit.table { return "table limit: table.grow beyond \(Self.maxTableElements) elements refused" }
+        return nil
+    }
+
     /// The trap reason as users read it, naming the limit for limit traps.
-    static func describe(_ trap: Trap) -> String {
+    static func describe(_ error: any Error, limits: FunctionLimits) -> String {
+        if let trap = error as? Trap { return describe(trap, limits: limits) }
+        if let e = error as? WasmError { return describe(e, limits: limits) }
+        return "\(error)"
+    }
+
+    static func describe(_ trap: Trap, limits: FunctionLimits) -> String {
         switch trap.reason {
-        case .outOfFuel: return "out of fuel (fuel limit)"
-        case .deadlineExceeded: return "deadline exceeded (timeout_ms)"
-        case .memoryLimitExceeded: return "memory limit (memory_pages)"
-        case .callStackExhausted: return "call stack exhausted (call_depth)"
+        case .outOfFuel: return "out of fuel: used the fuel limit of \(limits.fuel) instructions"
+        case .deadlineExceeded: return "deadline exceeded: ran longer than timeout_ms \(limits.timeoutMs)"
+        case .memoryLimitExceeded: return "memory limit: more than memory_pages \(limits.memoryPages)"
+        case .callStackExhausted: return "call stack exhausted: deeper than call_depth \(limits.callDepth) (or the engine's stack)"
+        case .exit(let code): return "exit: the function called proc_exit(\(code))"
         case .host(let s): return s
         default: return trap.description
         }
     }
 
-    /// A short key for counting traps by kind (the text before a colon).
+    static func describe(_ e: WasmError, limits: FunctionLimits) -> String {
+        switch (e.kind, e.section) {
+        case (.uninstantiable, "memory"?): return "memory limit: \(e.message) (memory_pages)"
+        case (.uninstantiable, "table"?): return "table limit: \(e.message)"
+        default: return "instantiation failed: \(e)"
+        }
+    }
+
+    /// A short key for counting traps by kind (the text before the first colon).
     static func reasonKey(_ reason: String) -> String {
         if let colon = reason.firstIndex(of: ":") { return String(reason[..<colon]) }
         return reason

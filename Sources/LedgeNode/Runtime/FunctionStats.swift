@@ -1,4 +1,4 @@
-// Counters and timings of one function: invocations, errors, traps by reason, cold starts, queue drops.
+// Counters and timings of one function: invocations, errors, traps by reason, cold starts, pool reuse, queue drops.
 
 /// A snapshot-able set of counters; guarded by the owning runtime's lock.
 public struct FunctionStats: Sendable {
@@ -10,6 +10,17 @@ public struct FunctionStats: Sendable {
     public var coldStarts = 0
     public var coldStartNanosTotal: UInt64 = 0
     public var coldStartNanosMax: UInt64 = 0
+    public var coldStartNanosLast: UInt64 = 0
+    /// Instances that could not be made (a limit, a trap or a failing ledge_init while starting).
+    public var coldStartFailures = 0
+    /// Invocations that ran on a reused (warm) instance.
+    public var warmInvocations = 0
+    /// Instances thrown away after a trap, and fresh ones made to replace them.
+    public var discarded = 0
+    public var replacements = 0
+    public var invocationNanosMax: UInt64 = 0
+    /// Log lines dropped by log_lines_per_s.
+    public var logLinesSuppressed = 0
     public var invocationNanosTotal: UInt64 = 0
     public var fuelTotal: UInt64 = 0
     /// Events refused because the queue was full.

@@ -10,20 +10,20 @@ public final class InvocationContext: @unchecked Sendable {
     let logSink: FunctionLogSink
     let settings: [String: [UInt8]]
     let allowPublish: [String]
+    let logLimiter: LogLimiter
 
     // Per invocation.
     public internal(set) var publishes = 0
     public internal(set) var publishedBytes = 0
-    var logWindowStart: UInt64 = 0
-    var logLinesInWindow = 0
-    var logSuppressed = 0
 
-    init(function: FunctionConfig, models: [String: LoadedModel], sink: PublishSink, kv: KeyValueStore?, logSink: FunctionLogSink) {
+    init(function: FunctionConfig, models: [String: LoadedModel], sink: PublishSink, kv: KeyValueStore?, logSink: FunctionLogSink,
+         logLimiter: LogLimiter) {
         self.function = function
         self.models = models
         self.sink = sink
         self.kv = kv
         self.logSink = logSink
+        self.logLimiter = logLimiter
         var s: [String: [UInt8]] = [:]
         for (k, v) in function.settings { s[k] = Array(v.utf8) }
         self.settings = s
@@ -42,22 +42,11 @@ public final class InvocationContext: @unchecked Sendable {
         return allowPublish.contains { TopicFilter.matches(filter: $0, topic: topic) }
     }
 
-    /// Rate-limits log lines: at most `logLinesPerSecond` per second; the rest are counted and reported once.
+    /// Rate-limits log lines (shared by the function's instances); the rest are counted and reported once.
     func admitLogLine() -> Bool {
-        let now = Clock.monotonicNanos()
-        if now &- logWindowStart >= 1_000_000_000 {
-            if logSuppressed > 0 {
-                logSink.log(function: function.name, level: 2, message: "\(logSuppressed) log lines suppressed (limit \(function.limits.logLinesPerSecond)/s)")
-            }
-            logWindowStart = now
-            logLinesInWindow = 0
-            logSuppressed = 0
+        logLimiter.admit { n in
+            logSink.log(function: function.name, level: 2,
+                        message: "\(n) log lines suppressed (log_lines_per_s \(function.limits.logLinesPerSecond))")
         }
-        if logLinesInWindow < function.limits.logLinesPerSecond {
-            logLinesInWindow += 1
-            return true
-        }
-        logSuppressed += 1
-        return false
     }
 }

@@ -39,3 +39,17 @@ public final class CollectingLogSink: FunctionLogSink, @unchecked Sendable {
     public func log(function: String, level: Int32, message: String) { lock.withLock { items.append((level, message)) } }
     public var lines: [(level: Int32, message: String)] { lock.withLock { items.map { (level: $0.0, message: $0.1) } } }
 }
+
+/// Drops what a function publishes and logs, counting it (benchmarks: nothing accumulates).
+public final class DiscardingSink: PublishSink, FunctionLogSink, @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var published = 0
+    private var logged = 0
+    public init() {}
+    public func publish(function: String, topic: String, payload: UnsafeRawBufferPointer, qos: Int32) -> Bool {
+        lock.withLock { published += 1 }
+        return true
+    }
+    public func log(function: String, level: Int32, message: String) { lock.withLock { logged += 1 } }
+    public var counts: (published: Int, logged: Int) { lock.withLock { (published, logged) } }
+}

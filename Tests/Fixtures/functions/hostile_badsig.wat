@@ -1,0 +1,6 @@
+;; Hostile: imports ledge.publish with the wrong signature. Verdict: refused at load, the import named.
+(module
+  (import "ledge" "publish" (func $publish (param i32) (result i32)))
+  (memory (export "memory") 2)
+  (func (export "ledge_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "ledge_on_event") (param i32 i32 i32 i32) (result i32) (call $publish (i32.const 0))))

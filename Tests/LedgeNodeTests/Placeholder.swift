@@ -1,2 +1,0 @@
-// LedgeNodeTests: placeholder until the module has tests.
-import Testing
