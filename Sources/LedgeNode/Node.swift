@@ -23,6 +23,9 @@ public final class Node: @unchecked Sendable {
     private let stopLock = ConditionLock()
     private var stopping = false
     public private(set) var eventsReceived = 0
+    /// The update agent (runs when the config lists trusted release keys) and its hot-swap activator.
+    public private(set) var agent: UpdateAgent?
+    private var activator: NodeActivator?
 
     var statusTopic: String { "ledge/v1/nodes/\(config.nodeID)/status" }
 
@@ -87,6 +90,33 @@ public final class Node: @unchecked Sendable {
         }
         models = loaded
         router = EventRouter(runtimes: runtimes)
+        if !config.trustedKeys.isEmpty { try makeUpdateAgent() }
+    }
+
+    /// The update agent on the node's own MQTT connection, hot-swapping through `NodeActivator`.
+    private func makeUpdateAgent() throws {
+        var keys: [PublicKey] = []
+        for (i, k) in config.trustedKeys.enumerated() {
+            do { keys.append(try PublicKey(encoded: k)) } catch {
+                throw ConfigError(.invalidValue, file: config.file, key: "trusted_keys[\(i)]", error.description)
+            }
+        }
+        var uc = UpdateAgentConfig(nodeID: config.nodeID, stateDir: config.dataDir + "/update", trustedKeys: keys)
+        uc.probationSeconds = config.update.probationSeconds
+        uc.maxProbationErrorRate = config.update.maxErrorRate
+        uc.minProbationInvocations = config.update.minInvocations
+        uc.reportIntervalSeconds = config.update.reportIntervalSeconds
+        let act = NodeActivator(node: self, models: models, stateDir: uc.stateDir)
+        let a = try UpdateAgent(config: uc, client: client, activator: act, smokeTester: act)
+        a.log = { Log.info("update", $0) }
+        activator = act
+        agent = a
+    }
+
+    /// Inferences served per model version, e.g. "cmapss-rul 1.0.0: 6000, cmapss-rul 2.0.0: 7096".
+    public var servedByVersion: [(model: String, version: String, count: Int)] {
+        if let activator { return activator.served }
+        return models.sorted { $0.key < $1.key }.flatMap { name, m in m.served.map { (name, $0.version, $0.count) } }
     }
 
     static func statusPayload(config: NodeConfig, online: Bool) -> String {
@@ -107,8 +137,10 @@ public final class Node: @unchecked Sendable {
         router.start()
         let filters = router.filters
         let r = router
+        let agent = self.agent
         client.onMessage = { [weak self] msg in
             guard let self else { return }
+            if let agent, agent.handle(msg) { return }
             self.stopLock.withLock { self.eventsReceived += 1 }
             r.route(IncomingEvent(topic: msg.topic, payload: msg.payload, receivedNanos: Clock.monotonicNanos()))
         }
@@ -124,6 +156,7 @@ public final class Node: @unchecked Sendable {
         }
         for f in filters { _ = try client.subscribe(f, qos: 1) }
         outbox.attach(client)
+        try agent?.start()
         try client.start()
         Log.info("node", "node \(config.nodeID) serving \(runtimes.count) function(s), \(models.count) model(s)")
         if config.metricsIntervalSeconds > 0 {
@@ -150,7 +183,7 @@ public final class Node: @unchecked Sendable {
     /// Counters of the node, its functions, models and outbox, as JSON.
     public func metricsDocument() -> JSONValue {
         var fns: [(String, JSONValue)] = []
-        for rt in runtimes {
+        for rt in router.currentRuntimes {
             let s = rt.statistics
             fns.append((rt.config.name, .object([
                 ("invocations", .number(Double(s.invocations))), ("errors", .number(Double(s.errors))),
@@ -162,8 +195,12 @@ public final class Node: @unchecked Sendable {
             ])))
         }
         let o = outbox.stats
+        let served = servedByVersion.map { s in
+            JSONValue.object([("model", .string(s.model)), ("version", .string(s.version)), ("inferences", .number(Double(s.count)))])
+        }
         return .object([
             ("node", .string(config.nodeID)),
+            ("served", .array(served)),
             ("events_received", .number(Double(stopLock.withLock { eventsReceived }))),
             ("functions", .object(fns)),
             ("outbox", .object([("appended", .number(Double(o.appended))), ("acked", .number(Double(o.acked))),
@@ -177,6 +214,7 @@ public final class Node: @unchecked Sendable {
     public func shutdown(timeoutSeconds: Int = 10) {
         stopLock.withLock { stopping = true; stopLock.broadcast() }
         metricsThread?.join()
+        agent?.stop()
         let deadline = Clock.monotonicNanos() &+ UInt64(timeoutSeconds) * 1_000_000_000
         client.onMessage = nil
         if !router.drainAndStop(deadlineNanos: deadline) {
@@ -191,6 +229,8 @@ public final class Node: @unchecked Sendable {
         Clock.sleep(millis: 50)
         client.stop()
         outbox.close()
+        let served = servedByVersion.map { "\($0.model) \($0.version): \($0.count)" }.joined(separator: ", ")
+        if !served.isEmpty { Log.info("node", "served by version: \(served)") }
         Log.info("node", "stopped")
     }
 }
