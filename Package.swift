@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "LedgeMQTTTests", dependencies: ["LedgeMQTT", "LedgeTestSupport"]),
         .testTarget(name: "LedgeCoreTests", dependencies: ["LedgeCore", "LedgeTestSupport"]),
         .testTarget(name: "LedgeNodeTests", dependencies: ["LedgeNode", "LedgeCLI", "LedgeWasm", "LedgeStore", "LedgeMQTT", "LedgeTestSupport"]),
-        .testTarget(name: "LedgeFleetTests", dependencies: ["LedgeFleet", "LedgeNode", "LedgeTestSupport"]),
+        .testTarget(name: "LedgeFleetTests", dependencies: ["LedgeFleet", "LedgeNode", "LedgeMQTT", "LedgeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LedgeCLITests", dependencies: ["LedgeCLI", "LedgeTestSupport"]),
     ]
 )

@@ -12,6 +12,7 @@ import Musl
 
 public final class Node: @unchecked Sendable {
     public let config: NodeConfig
+    /// The connection function KV uses (the outbox has a connection of its own).
     let database: Database
     let outbox: Outbox
     let client: MQTTClient
@@ -30,6 +31,9 @@ public final class Node: @unchecked Sendable {
     private let stopLock = ConditionLock()
     private var stopping = false
     public private(set) var eventsReceived = 0
+    /// The update agent (runs when the config lists trusted release keys) and its hot-swap activator.
+    public private(set) var agent: UpdateAgent?
+    private var activator: NodeActivator?
 
     var statusTopic: String { "ledge/v1/nodes/\(config.nodeID)/status" }
     /// True while the node's MQTT connection is up.
@@ -48,7 +52,7 @@ public final class Node: @unchecked Sendable {
         oc.overflow = config.outbox.overflow == "drop_oldest" ? .dropOldest : .refuse
         oc.commitEvery = config.outbox.commitEvery
         oc.commitIntervalMs = config.outbox.commitIntervalMs
-        // The outbox thread gets a connection of its own (function workers use `database` for KV).
+        // The outbox thread gets a connection of its own; function KV uses `database`.
         outbox = try Outbox(database: try NodeSchema.open(path: config.dataDir + "/node.sqlite"), config: oc)
         if config.inbound.journal {
             let done = outbox.persistedProgress
@@ -89,15 +93,13 @@ public final class Node: @unchecked Sendable {
             }
         }
         let sink = OutboxSink(outbox: outbox)
-        // Functions' KV gets its own connection: the outbox thread owns `database`.
-        let kvDatabase = try NodeSchema.open(path: config.dataDir + "/node.sqlite")
         for f in config.functions {
             if let missing = f.models.first(where: { loaded[$0] == nil }) {
                 Log.error("node", "function \(f.name) not started: its model \(missing) is not loaded")
                 continue
             }
             do {
-                let kv = SQLiteKVStore(database: kvDatabase, namespace: f.name, quotaBytes: f.limits.kvQuotaBytes)
+                let kv = SQLiteKVStore(database: database, namespace: f.name, quotaBytes: f.limits.kvQuotaBytes)
                 let rt = try FunctionRuntime(config: f, models: loaded, sink: sink, kv: kv, cache: cache)
                 if let err = rt.prewarm() {
                     Log.error("node", "function \(f.name) not started: \(err)")
@@ -112,6 +114,33 @@ public final class Node: @unchecked Sendable {
         }
         models = loaded
         router = EventRouter(runtimes: runtimes, progress: progress)
+        if !config.trustedKeys.isEmpty { try makeUpdateAgent() }
+    }
+
+    /// The update agent on the node's own MQTT connection, hot-swapping through `NodeActivator`.
+    private func makeUpdateAgent() throws {
+        var keys: [PublicKey] = []
+        for (i, k) in config.trustedKeys.enumerated() {
+            do { keys.append(try PublicKey(encoded: k)) } catch {
+                throw ConfigError(.invalidValue, file: config.file, key: "trusted_keys[\(i)]", error.description)
+            }
+        }
+        var uc = UpdateAgentConfig(nodeID: config.nodeID, stateDir: config.dataDir + "/update", trustedKeys: keys)
+        uc.probationSeconds = config.update.probationSeconds
+        uc.maxProbationErrorRate = config.update.maxErrorRate
+        uc.minProbationInvocations = config.update.minInvocations
+        uc.reportIntervalSeconds = config.update.reportIntervalSeconds
+        let act = NodeActivator(node: self, models: models, stateDir: uc.stateDir)
+        let a = try UpdateAgent(config: uc, client: client, activator: act, smokeTester: act)
+        a.log = { Log.info("update", $0) }
+        activator = act
+        agent = a
+    }
+
+    /// Inferences served per model version, e.g. "cmapss-rul 1.0.0: 6000, cmapss-rul 2.0.0: 7096".
+    public var servedByVersion: [(model: String, version: String, count: Int)] {
+        if let activator { return activator.served }
+        return models.sorted { $0.key < $1.key }.flatMap { name, m in m.served.map { (name, $0.version, $0.count) } }
     }
 
     static func statusPayload(config: NodeConfig, online: Bool) -> String {
@@ -132,6 +161,7 @@ public final class Node: @unchecked Sendable {
         router.start()
         let filters = router.filters
         let r = router
+        let agent = self.agent
         // Events journalled before an unclean stop whose results were not committed run again first.
         if let j = journal, let p = progress, !j.recovered.isEmpty {
             Log.info("node", "running \(j.recovered.count) event(s) again that were taken in before an unclean stop")
@@ -147,6 +177,7 @@ public final class Node: @unchecked Sendable {
         }
         client.onMessage = { [weak self] msg in
             guard let self else { return }
+            if let agent, agent.handle(msg) { return }
             self.takeIn(msg, router: r)
         }
         let status = Self.statusPayload(config: config, online: true)
@@ -161,6 +192,7 @@ public final class Node: @unchecked Sendable {
         }
         for f in filters { _ = try client.subscribe(f, qos: 1) }
         outbox.attach(client)
+        try agent?.start()
         try client.start()
         Log.info("node", "node \(config.nodeID) serving \(runtimes.count) function(s), \(models.count) model(s)")
         if config.metricsIntervalSeconds > 0 {
@@ -224,7 +256,7 @@ public final class Node: @unchecked Sendable {
     /// Counters of the node, its functions, models and outbox, as JSON.
     public func metricsDocument() -> JSONValue {
         var fns: [(String, JSONValue)] = []
-        for rt in runtimes {
+        for rt in router.currentRuntimes {
             let s = rt.statistics
             fns.append((rt.config.name, .object([
                 ("invocations", .number(Double(s.invocations))), ("errors", .number(Double(s.errors))),
@@ -237,8 +269,12 @@ public final class Node: @unchecked Sendable {
         }
         let o = outbox.stats
         let (received, dups, jerrs) = stopLock.withLock { (eventsReceived, duplicatesDropped, journalErrors) }
+        let served = servedByVersion.map { s in
+            JSONValue.object([("model", .string(s.model)), ("version", .string(s.version)), ("inferences", .number(Double(s.count)))])
+        }
         return .object([
             ("node", .string(config.nodeID)),
+            ("served", .array(served)),
             ("events_received", .number(Double(received))),
             ("inbound", .object([("duplicates_dropped", .number(Double(dups))), ("journal_errors", .number(Double(jerrs))),
                                  ("recovered", .number(Double(recoveredEvents))),
@@ -255,6 +291,7 @@ public final class Node: @unchecked Sendable {
     public func shutdown(timeoutSeconds: Int = 10) {
         stopLock.withLock { stopping = true; stopLock.broadcast() }
         metricsThread?.join()
+        agent?.stop()
         let deadline = Clock.monotonicNanos() &+ UInt64(timeoutSeconds) * 1_000_000_000
         client.onMessage = nil
         if !router.drainAndStop(deadlineNanos: deadline) {
@@ -269,6 +306,8 @@ public final class Node: @unchecked Sendable {
         Clock.sleep(millis: 50)
         client.stop()
         outbox.close()
+        let served = servedByVersion.map { "\($0.model) \($0.version): \($0.count)" }.joined(separator: ", ")
+        if !served.isEmpty { Log.info("node", "served by version: \(served)") }
         Log.info("node", "stopped")
     }
 }

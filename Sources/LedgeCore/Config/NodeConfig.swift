@@ -80,6 +80,17 @@ public struct InboundSettings: Sendable {
     public var dedupWindow: Int = 100_000
 }
 
+/// The update agent's settings (`"update"`); the agent runs when `trusted_keys` is not empty.
+public struct UpdateSettings: Sendable {
+    /// Seconds after an activation during which a high error rate rolls the version back locally.
+    public var probationSeconds: Double = 30
+    public var maxErrorRate: Double = 0.5
+    public var minInvocations: Int = 10
+    /// Seconds between reported-state publications (health for the coordinator's gates).
+    public var reportIntervalSeconds: Double = 5
+    public init() {}
+}
+
 public struct NodeConfig: Sendable {
     public var nodeID: String
     public var broker: BrokerConfig
@@ -92,6 +103,7 @@ public struct NodeConfig: Sendable {
     public var inbound = InboundSettings()
     /// Ed25519 public keys (base64) whose signatures the update agent accepts.
     public var trustedKeys: [String]
+    public var update = UpdateSettings()
     public var metricsIntervalSeconds: Int
     public var logLevel: String
     /// The file the config was read from.
@@ -105,7 +117,7 @@ public struct NodeConfig: Sendable {
 
     public static func parse(_ root: ConfigNode) throws(ConfigError) -> NodeConfig {
         try root.checkKeys(["node_id", "broker", "data_dir", "labels", "models", "functions", "outbox", "inbound",
-                            "trusted_keys", "metrics_interval_s", "log_level"])
+                            "trusted_keys", "update", "metrics_interval_s", "log_level"])
         let base = FileIO.directory(of: root.file)
         let idNode = try root.required("node_id")
         let nodeID = try idNode.string()
@@ -181,6 +193,18 @@ public struct NodeConfig: Sendable {
             if let w = try i.optional("dedup_window") { inbound.dedupWindow = try w.int(in: 1...10_000_000) }
         }
 
+        var update = UpdateSettings()
+        if let u = try root.optional("update") {
+            try u.checkKeys(["probation_s", "max_error_rate", "min_invocations", "report_interval_s"])
+            if let n = try u.optional("probation_s") { update.probationSeconds = Double(try n.int(in: 0...86_400)) }
+            if let n = try u.optional("max_error_rate") {
+                update.maxErrorRate = try n.double()
+                guard (0...1).contains(update.maxErrorRate) else { throw n.fail(.invalidValue, "expected a rate in [0, 1]") }
+            }
+            if let n = try u.optional("min_invocations") { update.minInvocations = try n.int(in: 1...1_000_000) }
+            if let n = try u.optional("report_interval_s") { update.reportIntervalSeconds = Double(try n.int(in: 1...3_600)) }
+        }
+
         var config = NodeConfig(
             nodeID: nodeID, broker: broker, dataDir: dataDir, labels: labels, models: models,
             functions: functions, outbox: outbox,
@@ -189,6 +213,7 @@ public struct NodeConfig: Sendable {
             logLevel: try root.optional("log_level")?.oneOf(["debug", "info", "warn", "error"]) ?? "info",
             file: root.file)
         config.inbound = inbound
+        config.update = update
         return config
     }
 

@@ -12,6 +12,29 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         self.version = version
         self.labels = labels
     }
+
+    enum CodingKeys: String, CodingKey { case online, state, version, labels }
+
+    /// Accepts `"online": true|false` and the full node's `"state": "online"|"offline"`.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let o = try c.decodeIfPresent(Bool.self, forKey: .online) {
+            online = o
+        } else if let s = try c.decodeIfPresent(String.self, forKey: .state) {
+            online = s == "online"
+        } else {
+            throw DecodingError.keyNotFound(CodingKeys.online, .init(codingPath: [], debugDescription: "needs online or state"))
+        }
+        version = try c.decodeIfPresent(String.self, forKey: .version)
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(online, forKey: .online)
+        try c.encodeIfPresent(version, forKey: .version)
+        try c.encode(labels, forKey: .labels)
+    }
 }
 
 /// One artifact a node should run, with its signed manifest and how to fetch it.

@@ -9,6 +9,8 @@ public final class RolloutEngine: @unchecked Sendable {
     public var chunkSize: Int
     /// Log lines (the daemon prints them).
     public var log: (String) -> Void = { _ in }
+    /// Resolved artifacts per rollout (plans never change once started).
+    private var resolved: [String: [ArtifactRecord]] = [:]
 
     public init(store: FleetStore, publisher: DesiredPublisher, chunkSize: Int = ArtifactChunk.defaultChunkSize) {
         self.store = store
@@ -40,11 +42,19 @@ public final class RolloutEngine: @unchecked Sendable {
         return out
     }
 
+    /// The plan's artifacts of a started rollout (resolved once).
+    func artifacts(of r: RolloutRecord) throws(FleetError) -> [ArtifactRecord] {
+        if let hit = resolved[r.id] { return hit }
+        let arts = try resolveArtifacts(r.plan)
+        resolved[r.id] = arts
+        return arts
+    }
+
     /// The dry run: which nodes fall in which wave.
     public func preview(_ plan: RolloutPlan, seed: String) throws(FleetError) -> [(node: String, wave: Int)] {
         _ = try resolveArtifacts(plan)
-        let nodes = try store.nodes().filter { plan.selects($0.labels) }.map(\.id)
-        return WavePlanner.assign(nodes: nodes, plan: plan, seed: seed)
+        let nodes = try store.nodes().filter { plan.selects($0.labels) }
+        return WavePlanner.assign(nodes: nodes.map(\.id), plan: plan, seed: seed, preferFirst: Set(nodes.filter(\.online).map(\.id)))
     }
 
     /// Creates a rollout (state running, wave 0) with one queued execution per selected node.
@@ -55,7 +65,7 @@ public final class RolloutEngine: @unchecked Sendable {
         _ = try resolveArtifacts(plan)
         let nodes = try store.nodes().filter { plan.selects($0.labels) }
         guard !nodes.isEmpty else { throw FleetError(.noNodes, "selector", "no known node matches \(plan.selector)") }
-        let assignment = WavePlanner.assign(nodes: nodes.map(\.id), plan: plan, seed: id)
+        let assignment = WavePlanner.assign(nodes: nodes.map(\.id), plan: plan, seed: id, preferFirst: Set(nodes.filter(\.online).map(\.id)))
         let byID = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0) })
         let canaries = assignment.filter { $0.wave == 0 }.compactMap { byID[$0.node]?.reported?.health }
         var baseline = PredictionStats.pooled(canaries)
@@ -75,7 +85,7 @@ public final class RolloutEngine: @unchecked Sendable {
     /// A progress event from a node: moves its execution forward (never to succeeded: that needs the reported state).
     public func handleEvent(node: String, event: NodeEvent, now: Int64) throws(FleetError) {
         guard let rid = event.rollout, let r = try store.rollout(rid), !r.state.isFinished || event.state == .rolledBack else { return }
-        guard var e = try store.executions(rollout: rid).first(where: { $0.node == node }), e.releasedMs != nil else { return }
+        guard var e = try store.execution(rollout: rid, node: node), e.releasedMs != nil else { return }
         if let g = e.generation, event.generation < g { return }
         let next: ExecutionState
         switch event.state {
@@ -97,9 +107,9 @@ public final class RolloutEngine: @unchecked Sendable {
         rec.reported = reported
         rec.lastSeenMs = now
         try store.upsertNode(rec)
-        for r in try store.rollouts() where !r.state.isFinished {
-            let arts = try resolveArtifacts(r.plan)
-            guard var e = try store.executions(rollout: r.id).first(where: { $0.node == node }),
+        for r in try store.unfinishedRollouts() where !r.state.isFinished {
+            let arts = try artifacts(of: r)
+            guard var e = try store.execution(rollout: r.id, node: node),
                   let gen = e.generation, reported.generation >= gen else { continue }
             let shas = Set(arts.map(\.sha256))
             let failed = reported.failures.first { shas.contains($0.sha256) }
@@ -134,7 +144,7 @@ public final class RolloutEngine: @unchecked Sendable {
 
     /// One pass over every unfinished rollout.
     public func step(now: Int64) throws(FleetError) {
-        for r in try store.rollouts() where !r.state.isFinished || r.pendingCommand != nil {
+        for r in try store.unfinishedRollouts() {
             try step(r, now: now)
         }
     }
@@ -176,7 +186,12 @@ public final class RolloutEngine: @unchecked Sendable {
         // Judge the gates on the nodes that run the new version.
         let nodes = Dictionary(uniqueKeysWithValues: try store.nodes().map { ($0.id, $0) })
         let healths = waveNow.filter { $0.state == .succeeded }.compactMap { nodes[$0.node]?.reported?.health }
-        let violations = GateEvaluator.evaluate(gates: gates, healths: healths, activationFailures: failures, baseline: r.baseline)
+        // Predictions are compared with the nodes not yet released (still on the old version, same period) when there
+        // are any online; otherwise with the baseline kept on the rollout (the canaries' before, then after wave 1).
+        let control = execs.filter { $0.releasedMs == nil }.compactMap { nodes[$0.node] }.filter(\.online).compactMap { $0.reported?.health }
+        let controlStats = PredictionStats.pooled(control)
+        let baseline = controlStats.isEmpty ? r.baseline : controlStats
+        let violations = GateEvaluator.evaluate(gates: gates, healths: healths, activationFailures: failures, baseline: baseline)
         if !violations.isEmpty {
             try gateFailed(&r, execs: &execs, violations: violations, now: now)
             return
@@ -212,7 +227,7 @@ public final class RolloutEngine: @unchecked Sendable {
     private func release(_ r: inout RolloutRecord, execs: inout [ExecutionRecord], now: Int64) throws(FleetError) {
         let nodes = Dictionary(uniqueKeysWithValues: try store.nodes().map { ($0.id, $0) })
         var inFlight = execs.filter { $0.releasedMs != nil && !$0.state.isTerminal && (nodes[$0.node]?.online ?? false) }.count
-        let arts = try resolveArtifacts(r.plan)
+        let arts = try artifacts(of: r)
         for i in execs.indices where execs[i].wave == r.wave && execs[i].state == .queued && execs[i].releasedMs == nil {
             let online = nodes[execs[i].node]?.online ?? false
             if online && inFlight >= r.plan.maxParallelDownloads { continue }
@@ -312,7 +327,7 @@ public final class RolloutEngine: @unchecked Sendable {
 
     /// Gives every released node its previous versions back and cancels the rest.
     private func rollBack(_ r: inout RolloutRecord, execs: inout [ExecutionRecord], now: Int64) throws(FleetError) {
-        let arts = try resolveArtifacts(r.plan)
+        let arts = try artifacts(of: r)
         for i in execs.indices {
             if execs[i].releasedMs != nil {
                 var back: [ArtifactRecord] = []
@@ -329,7 +344,8 @@ public final class RolloutEngine: @unchecked Sendable {
                 if execs[i].state.canMove(to: .rolledBack) || execs[i].state == .queued {
                     execs[i].state = execs[i].state == .queued ? .canceled : .rolledBack
                 }
-                execs[i].message = "rolled back to previous version"
+                // A node that failed keeps its reason (smoke test, refused, hash mismatch) in front.
+                execs[i].message = execs[i].state == .failed ? execs[i].message + " (rollout rolled back)" : "rolled back to previous version"
             } else if !execs[i].state.isTerminal {
                 execs[i].state = .canceled
                 execs[i].message = "rollout rolled back before release"

@@ -4,10 +4,12 @@ import LedgeCore
 public enum WavePlanner {
     /// Wave index per node, for `nodes` (ids) under `plan`. The order is a hash of (seed, node id), so the same
     /// rollout always picks the same canaries, and different rollouts spread the risk over different nodes.
-    public static func assign(nodes: [String], plan: RolloutPlan, seed: String) -> [(node: String, wave: Int)] {
-        let ordered = nodes.map { ($0, SHA256.hex(Array((seed + "\n" + $0).utf8))) }
+    /// Nodes in `preferFirst` (the online ones) come first in that order, so canaries are nodes that can answer now.
+    public static func assign(nodes: [String], plan: RolloutPlan, seed: String, preferFirst: Set<String> = []) -> [(node: String, wave: Int)] {
+        let hashed = nodes.map { ($0, SHA256.hex(Array((seed + "\n" + $0).utf8))) }
             .sorted { $0.1 < $1.1 }
             .map(\.0)
+        let ordered = hashed.filter { preferFirst.contains($0) } + hashed.filter { !preferFirst.contains($0) }
         let n = ordered.count
         var ends: [Int] = []
         for w in plan.waves {

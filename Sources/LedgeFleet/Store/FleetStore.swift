@@ -25,6 +25,10 @@ public protocol FleetStore: AnyObject, Sendable {
     /// Reads and clears the pending command in one step.
     func takePendingCommand(rollout id: String) throws(FleetError) -> RolloutCommand?
     func executions(rollout id: String) throws(FleetError) -> [ExecutionRecord]
+    /// One node's execution in one rollout (what every node report needs, without reading the others).
+    func execution(rollout id: String, node: String) throws(FleetError) -> ExecutionRecord?
+    /// Rollouts that are running or paused.
+    func unfinishedRollouts() throws(FleetError) -> [RolloutRecord]
     func updateExecution(_ execution: ExecutionRecord) throws(FleetError)
 
     /// Runs `body` atomically (all or nothing).

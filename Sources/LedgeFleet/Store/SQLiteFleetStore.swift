@@ -195,6 +195,20 @@ public final class SQLiteFleetStore: FleetStore, @unchecked Sendable {
         }
     }
 
+    public func execution(rollout id: String, node: String) throws(FleetError) -> ExecutionRecord? {
+        try locked("executions") {
+            try db.query("SELECT body FROM executions WHERE rollout = ? AND node = ?", [.text(id), .text(node)]).first.map {
+                try Self.decode(ExecutionRecord.self, $0[0], "execution")
+            }
+        }
+    }
+
+    public func unfinishedRollouts() throws(FleetError) -> [RolloutRecord] {
+        try locked("rollouts") {
+            try db.query("SELECT body, pending_command FROM rollouts WHERE state IN ('running', 'paused') OR pending_command IS NOT NULL ORDER BY created_ms, id").map(rolloutRow)
+        }
+    }
+
     public func updateExecution(_ e: ExecutionRecord) throws(FleetError) {
         try locked("executions") { try putExecution(e) }
     }

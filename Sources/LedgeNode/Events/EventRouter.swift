@@ -14,8 +14,11 @@ public struct IncomingEvent: Sendable {
 
 /// One function's queue and workers.
 final class FunctionLane: @unchecked Sendable {
-    let runtime: FunctionRuntime
+    private var currentRuntime: FunctionRuntime
+    private let runtimeLock = ConditionLock()
     let queue: BoundedQueue<IncomingEvent>
+    /// The trigger filters (from the config; a hot swap keeps them).
+    let triggers: [String]
     var workers: [WorkerThread] = []
     private var lastDropLog: UInt64 = 0
     private var dropsSinceLog = 0
@@ -26,9 +29,24 @@ final class FunctionLane: @unchecked Sendable {
     let progress: InboundProgress?
 
     init(runtime: FunctionRuntime, progress: InboundProgress?) {
-        self.runtime = runtime
+        self.currentRuntime = runtime
+        self.triggers = runtime.config.triggers
         self.progress = progress
         self.queue = BoundedQueue(capacity: runtime.config.limits.queueLength)
+    }
+
+    /// The runtime events run on now. Workers read it once per event, so a swap lands between two events:
+    /// queued events stay queued, in order, and run on the new version.
+    var runtime: FunctionRuntime { runtimeLock.withLock { currentRuntime } }
+
+    /// Hot swap (update agent): the next event a worker takes runs on `new`. Returns the runtime it replaced.
+    @discardableResult
+    func swap(to new: FunctionRuntime) -> FunctionRuntime {
+        runtimeLock.withLock {
+            let old = currentRuntime
+            currentRuntime = new
+            return old
+        }
     }
 
     func start() {
@@ -54,6 +72,7 @@ final class FunctionLane: @unchecked Sendable {
     }
 
     private func handle(_ e: IncomingEvent) {
+        let runtime = self.runtime
         let result = e.topic.utf8.withContiguousStorageIfAvailable { t in
             e.payload.withUnsafeBytes { p in runtime.invoke(topic: UnsafeRawBufferPointer(t), payload: p) }
         } ?? Array(e.topic.utf8).withUnsafeBytes { t in e.payload.withUnsafeBytes { p in runtime.invoke(topic: t, payload: p) } }
@@ -106,15 +125,21 @@ public final class EventRouter: @unchecked Sendable {
     var filters: [String] {
         var seen = Set<String>()
         var out: [String] = []
-        for l in lanes { for f in l.runtime.config.triggers where seen.insert(f).inserted { out.append(f) } }
+        for l in lanes { for f in l.triggers where seen.insert(f).inserted { out.append(f) } }
         return out
     }
 
     func start() { for l in lanes { l.start() } }
 
+    /// The lane of function `name`, if the node runs it.
+    func lane(named name: String) -> FunctionLane? { lanes.first { $0.runtime.config.name == name } }
+
+    /// The runtime of every function now (after hot swaps).
+    var currentRuntimes: [FunctionRuntime] { lanes.map(\.runtime) }
+
     /// Hands an event to every function whose triggers match its topic. Called on the MQTT thread.
     func route(_ e: IncomingEvent) {
-        for l in lanes where l.runtime.config.triggers.contains(where: { TopicFilter.matches(filter: $0, topic: e.topic) }) {
+        for l in lanes where l.triggers.contains(where: { TopicFilter.matches(filter: $0, topic: e.topic) }) {
             l.offer(e)
         }
     }

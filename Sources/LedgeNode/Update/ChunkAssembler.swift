@@ -47,8 +47,8 @@ public final class ChunkAssembler {
 
     /// Saves the partial file and its bitmap (not fsynced: a lost chunk is only fetched again).
     public func checkpoint() {
-        FileManager.default.createFile(atPath: path, contents: Data(buffer))
-        FileManager.default.createFile(atPath: path + ".map", contents: Data(have.map { $0 ? 1 : 0 }))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(buffer))
+        _ = FileManager.default.createFile(atPath: path + ".map", contents: Data(have.map { $0 ? 1 : 0 }))
     }
 
     /// The whole artifact once complete.
