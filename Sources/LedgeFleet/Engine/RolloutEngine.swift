@@ -186,11 +186,15 @@ public final class RolloutEngine: @unchecked Sendable {
         // Judge the gates on the nodes that run the new version.
         let nodes = Dictionary(uniqueKeysWithValues: try store.nodes().map { ($0.id, $0) })
         let healths = waveNow.filter { $0.state == .succeeded }.compactMap { nodes[$0.node]?.reported?.health }
-        // Predictions are compared with the nodes not yet released (still on the old version, same period) when there
-        // are any online; otherwise with the baseline kept on the rollout (the canaries' before, then after wave 1).
-        let control = execs.filter { $0.releasedMs == nil }.compactMap { nodes[$0.node] }.filter(\.online).compactMap { $0.reported?.health }
-        let controlStats = PredictionStats.pooled(control)
-        let baseline = controlStats.isEmpty ? r.baseline : controlStats
+        // Predictions are compared over the same recent period (nodes report a time window): with the nodes not yet
+        // released (still on the old version) when any are online; in later waves without such nodes, with the canaries
+        // (which passed that comparison); else with the baseline kept on the rollout.
+        func pooled(_ es: [ExecutionRecord]) -> [String: PredictionStats] {
+            PredictionStats.pooled(es.compactMap { nodes[$0.node] }.filter(\.online).compactMap { $0.reported?.health })
+        }
+        var baseline = pooled(execs.filter { $0.releasedMs == nil })
+        if baseline.isEmpty && r.wave > 0 { baseline = pooled(execs.filter { $0.wave == 0 && $0.state == .succeeded }) }
+        if baseline.isEmpty { baseline = r.baseline }
         let violations = GateEvaluator.evaluate(gates: gates, healths: healths, activationFailures: failures, baseline: baseline)
         if !violations.isEmpty {
             try gateFailed(&r, execs: &execs, violations: violations, now: now)
