@@ -88,6 +88,25 @@ import LedgeTestSupport
         #expect(n.reported?.failures.contains { $0.code == "rolled_back" && $0.version == "2.0.0" } == true)
     }
 
+    @Test func anOfflineNodeIsPendingThenTimedOutNeverFailed() throws {
+        let h = try FleetHarness()
+        defer { h.stop() }
+        try h.addNode("o0")
+        try h.addNode("o1")
+        #expect(h.wait(10) { (try? h.coordinator.store.nodes().filter(\.online).count) == 2 })
+        h.stopNode("o1")
+        #expect(h.wait(10) { try h.coordinator.store.node("o1")?.online == false })
+        _ = try h.push(randomBytes(5_000, seed: 21), name: "fn", version: "1.0.0")
+        var plan = RolloutEndToEndTests.plan("fn", "1.0.0", waves: [PlanWave(percent: 100)])
+        plan.nodeTimeoutSeconds = 2
+        try h.startRollout(plan, id: "o")
+        #expect(h.wait(10) { try h.coordinator.store.execution(rollout: "o", node: "o0")?.state == .succeeded })
+        let pending = try #require(try h.coordinator.store.execution(rollout: "o", node: "o1"))
+        #expect(pending.state == .queued && pending.releasedMs != nil, "released (retained) and pending while offline")
+        #expect(h.wait(10) { try h.coordinator.store.execution(rollout: "o", node: "o1")?.state == .timedOut })
+        #expect(h.wait(10) { try h.rollout("o")?.state.isFinished == true })
+    }
+
     @Test func aPartialDownloadResumesWithOnlyTheMissingChunks() throws {
         let dir = try TestPaths.scratch("resume")
         defer { try? FileManager.default.removeItem(at: dir) }

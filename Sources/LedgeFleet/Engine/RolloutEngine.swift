@@ -158,8 +158,9 @@ public final class RolloutEngine: @unchecked Sendable {
             r.updatedMs = now
             try store.updateRollout(r)
         }
+        // Executions in flight time out while paused too: nothing stays in progress forever.
+        if r.state == .running || r.state == .paused { try timeOut(&execs, plan: r.plan, now: now) }
         guard r.state == .running else { return }
-        try timeOut(&execs, plan: r.plan, now: now)
         let wave = execs.filter { $0.wave == r.wave }
         let gates = r.plan.gates(forWave: r.wave)
         let failures = wave.filter { $0.state == .failed || $0.state == .rolledBack }.count
