@@ -62,6 +62,7 @@ import LedgeTestSupport
         try h.startRollout(Self.plan("fn", "1.0.0", waves: [PlanWave(percent: 100)], gates: HealthGates(maxActivationFailures: 3)), id: "t1")
         #expect(h.wait(20) { try h.coordinator.store.executions(rollout: "t1").allSatisfy { $0.state == .failed } })
         #expect(h.activators.values.allSatisfy { $0.active.isEmpty })
+        #expect(h.wait(10) { try h.rollout("t1")?.state == .failed }, "no node runs it: the rollout fails, never 'succeeds'")
         let nodes = try h.coordinator.store.nodes()
         #expect(nodes.allSatisfy { $0.reported?.failures.first?.code == "hash_mismatch" || $0.reported?.failures.first?.code == "download_failed" })
     }

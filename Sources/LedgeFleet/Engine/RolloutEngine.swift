@@ -214,11 +214,13 @@ public final class RolloutEngine: @unchecked Sendable {
             try release(&r, execs: &execs, now: now)
             try store.updateRollout(r)
         } else {
-            r.state = .succeeded
             let ok = execs.filter { $0.state == .succeeded }.count
-            setMessage(&r, "done: \(ok)/\(execs.count) node(s) run the new version", now: now)
+            // Success means nodes really run the version: a rollout that no node took is a failure.
+            r.state = ok > 0 ? .succeeded : .failed
+            setMessage(&r, ok > 0 ? "done: \(ok)/\(execs.count) node(s) run the new version"
+                                  : "failed: no node runs the new version (\(execs.count) tried)", now: now)
             try store.updateRollout(r)
-            log("rollout \(r.id) succeeded")
+            log("rollout \(r.id) \(r.state.rawValue)")
         }
     }
 
