@@ -136,11 +136,3 @@ import LedgeTestSupport
         #expect(try h.coordinator.store.node("hs-1")?.reported?.previous.first?.sha256 == v1.sha256)
     }
 }
-
-/// A value behind a lock (for test callbacks).
-final class Locked<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T
-    init(_ v: T) { value = v }
-    func withLock<R>(_ body: (inout T) -> R) -> R { lock.withLock { body(&value) } }
-}

@@ -4,6 +4,7 @@ import Testing
 import LedgeCore
 @testable import LedgeFleet
 import LedgeNode
+import LedgeTestSupport
 
 @Suite(.serialized) struct RolloutEndToEndTests {
     static func plan(_ name: String, _ version: String, waves: [PlanWave], gates: HealthGates = HealthGates(), onFail: GateAction = .pause) -> RolloutPlan {
@@ -61,7 +62,72 @@ import LedgeNode
         try h.startRollout(Self.plan("fn", "1.0.0", waves: [PlanWave(percent: 100)], gates: HealthGates(maxActivationFailures: 3)), id: "t1")
         #expect(h.wait(20) { try h.coordinator.store.executions(rollout: "t1").allSatisfy { $0.state == .failed } })
         #expect(h.activators.values.allSatisfy { $0.active.isEmpty })
+        #expect(h.wait(10) { try h.rollout("t1")?.state == .failed }, "no node runs it: the rollout fails, never 'succeeds'")
         let nodes = try h.coordinator.store.nodes()
         #expect(nodes.allSatisfy { $0.reported?.failures.first?.code == "hash_mismatch" || $0.reported?.failures.first?.code == "download_failed" })
+    }
+}
+
+@Suite(.serialized) struct ProbationAndResumeTests {
+    @Test func errorsInProbationRollTheNodeBackAndTheExecutionSaysSo() throws {
+        let h = try FleetHarness()
+        defer { h.stop() }
+        let act = try h.addNode("p0")
+        #expect(h.wait(10) { try h.coordinator.store.node("p0")?.online == true })
+        let v1 = try h.push(randomBytes(9_000, seed: 11), name: "fn", version: "1.0.0")
+        try h.startRollout(RolloutEndToEndTests.plan("fn", "1.0.0", waves: [PlanWave(percent: 100)]), id: "p1")
+        #expect(h.wait(20) { try h.rollout("p1")?.state == .succeeded })
+        _ = try h.push(randomBytes(9_000, seed: 12), name: "fn", version: "2.0.0")
+        try h.startRollout(RolloutEndToEndTests.plan("fn", "2.0.0", waves: [PlanWave(percent: 100, soakSeconds: 5)]), id: "p2")
+        #expect(h.wait(20) { act.active["function/fn"] == "2.0.0" })
+        // The new version errs on most events inside its probation window: the node rolls back by itself.
+        act.setHealth(NodeHealth(invocations: 40, functionErrors: 30))
+        #expect(h.wait(10) { act.active["function/fn"] == "1.0.0" })
+        #expect(h.wait(10) { try h.coordinator.store.executions(rollout: "p2").first?.state == .rolledBack })
+        let n = try #require(try h.coordinator.store.node("p0"))
+        #expect(n.reported?.active.first?.sha256 == v1.sha256)
+        #expect(n.reported?.failures.contains { $0.code == "rolled_back" && $0.version == "2.0.0" } == true)
+    }
+
+    @Test func anOfflineNodeIsPendingThenTimedOutNeverFailed() throws {
+        let h = try FleetHarness()
+        defer { h.stop() }
+        try h.addNode("o0")
+        try h.addNode("o1")
+        #expect(h.wait(10) { (try? h.coordinator.store.nodes().filter(\.online).count) == 2 })
+        h.stopNode("o1")
+        #expect(h.wait(10) { try h.coordinator.store.node("o1")?.online == false })
+        _ = try h.push(randomBytes(5_000, seed: 21), name: "fn", version: "1.0.0")
+        var plan = RolloutEndToEndTests.plan("fn", "1.0.0", waves: [PlanWave(percent: 100)])
+        plan.nodeTimeoutSeconds = 2
+        try h.startRollout(plan, id: "o")
+        #expect(h.wait(10) { try h.coordinator.store.execution(rollout: "o", node: "o0")?.state == .succeeded })
+        let pending = try #require(try h.coordinator.store.execution(rollout: "o", node: "o1"))
+        #expect(pending.state == .queued && pending.releasedMs != nil, "released (retained) and pending while offline")
+        #expect(h.wait(10) { try h.coordinator.store.execution(rollout: "o", node: "o1")?.state == .timedOut })
+        #expect(h.wait(10) { try h.rollout("o")?.state.isFinished == true })
+    }
+
+    @Test func aPartialDownloadResumesWithOnlyTheMissingChunks() throws {
+        let dir = try TestPaths.scratch("resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bytes = randomBytes(10_000, seed: 5)
+        let path = dir.appendingPathComponent("partial").path
+        let a = try ChunkAssembler(sha256: SHA256.hex(bytes), size: bytes.count, chunkSize: 1024, path: path)
+        for i in [0, 1, 2, 5, 9] {
+            let c = ArtifactChunk(index: i, total: 10, data: Array(bytes[(i * 1024)..<min(bytes.count, (i + 1) * 1024)]))
+            #expect(a.add(try ArtifactChunk.decode(c.encoded())))
+        }
+        a.checkpoint()
+        // A new agent (after a disconnect or restart) picks up the partial file and asks only for what is missing.
+        let b = try ChunkAssembler(sha256: SHA256.hex(bytes), size: bytes.count, chunkSize: 1024, path: path)
+        #expect(b.missing == [3, 4, 6, 7, 8])
+        #expect(!b.add(ArtifactChunk(index: 0, total: 10, data: Array(bytes[0..<1024]))), "a chunk it has is ignored")
+        for i in b.missing { b.add(ArtifactChunk(index: i, total: 10, data: Array(bytes[(i * 1024)..<min(bytes.count, (i + 1) * 1024)]))) }
+        #expect(b.isComplete && b.bytes == bytes)
+        // A damaged frame never gets in.
+        var frame = ArtifactChunk(index: 3, total: 10, data: Array(bytes[3072..<4096])).encoded()
+        frame[60] ^= 1
+        #expect(throws: ArtifactError.self) { try ArtifactChunk.decode(frame) }
     }
 }

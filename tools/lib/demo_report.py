@@ -82,6 +82,23 @@ def main():
         "alerts": alerts,
         "latency_ms": {"p50": round(p50, 3) if p50 is not None else None, "p99": round(p99, 3) if p99 is not None else None},
     }
+    # Which model version served how many events: the node's shutdown line
+    # "served by version: cmapss-rul 1.0.0: N, cmapss-rul 2.0.0: M" (inferences per version; one per event).
+    versions = {}
+    if a.node_log:
+        try:
+            with open(a.node_log, encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    if "served by version:" in line:
+                        versions = {}
+                        for part in line.split("served by version:", 1)[1].split(","):
+                            words = part.split()
+                            if len(words) == 3 and words[1].endswith(":") and words[2].isdigit():
+                                versions[words[1][:-1]] = versions.get(words[1][:-1], 0) + int(words[2])
+        except OSError:
+            pass
+    if versions:
+        summary["versions"] = versions
     distinct = len(predictions)
     print()
     print("Ledge demo: C-MAPSS FD001 test set through MQTT → Wasm function (Embedded Swift) → int8 model")
@@ -92,6 +109,9 @@ def main():
         print(f"  latency event→rul    p50 {p50:.2f} ms, p99 {p99:.2f} ms  (through the broker)")
     if rmse is not None:
         print(f"  accuracy             RMSE {rmse:.2f}, PHM08 score {score:.1f} over {len(errors)} engines (last cycle, cap 125)")
+    if versions:
+        text = ", ".join(f"{v}: {n}" for v, n in versions.items())
+        print(f"  model versions       {text}  (sum {sum(versions.values())}; the update was hot-swapped between two events)")
     if bad:
         print(f"  unparsable messages  {bad}")
     if a.summary:

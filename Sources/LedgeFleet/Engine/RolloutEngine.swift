@@ -158,8 +158,9 @@ public final class RolloutEngine: @unchecked Sendable {
             r.updatedMs = now
             try store.updateRollout(r)
         }
+        // Executions in flight time out while paused too: nothing stays in progress forever.
+        if r.state == .running || r.state == .paused { try timeOut(&execs, plan: r.plan, now: now) }
         guard r.state == .running else { return }
-        try timeOut(&execs, plan: r.plan, now: now)
         let wave = execs.filter { $0.wave == r.wave }
         let gates = r.plan.gates(forWave: r.wave)
         let failures = wave.filter { $0.state == .failed || $0.state == .rolledBack }.count
@@ -186,11 +187,15 @@ public final class RolloutEngine: @unchecked Sendable {
         // Judge the gates on the nodes that run the new version.
         let nodes = Dictionary(uniqueKeysWithValues: try store.nodes().map { ($0.id, $0) })
         let healths = waveNow.filter { $0.state == .succeeded }.compactMap { nodes[$0.node]?.reported?.health }
-        // Predictions are compared with the nodes not yet released (still on the old version, same period) when there
-        // are any online; otherwise with the baseline kept on the rollout (the canaries' before, then after wave 1).
-        let control = execs.filter { $0.releasedMs == nil }.compactMap { nodes[$0.node] }.filter(\.online).compactMap { $0.reported?.health }
-        let controlStats = PredictionStats.pooled(control)
-        let baseline = controlStats.isEmpty ? r.baseline : controlStats
+        // Predictions are compared over the same recent period (nodes report a time window): with the nodes not yet
+        // released (still on the old version) when any are online; in later waves without such nodes, with the canaries
+        // (which passed that comparison); else with the baseline kept on the rollout.
+        func pooled(_ es: [ExecutionRecord]) -> [String: PredictionStats] {
+            PredictionStats.pooled(es.compactMap { nodes[$0.node] }.filter(\.online).compactMap { $0.reported?.health })
+        }
+        var baseline = pooled(execs.filter { $0.releasedMs == nil })
+        if baseline.isEmpty && r.wave > 0 { baseline = pooled(execs.filter { $0.wave == 0 && $0.state == .succeeded }) }
+        if baseline.isEmpty { baseline = r.baseline }
         let violations = GateEvaluator.evaluate(gates: gates, healths: healths, activationFailures: failures, baseline: baseline)
         if !violations.isEmpty {
             try gateFailed(&r, execs: &execs, violations: violations, now: now)
@@ -209,11 +214,13 @@ public final class RolloutEngine: @unchecked Sendable {
             try release(&r, execs: &execs, now: now)
             try store.updateRollout(r)
         } else {
-            r.state = .succeeded
             let ok = execs.filter { $0.state == .succeeded }.count
-            setMessage(&r, "done: \(ok)/\(execs.count) node(s) run the new version", now: now)
+            // Success means nodes really run the version: a rollout that no node took is a failure.
+            r.state = ok > 0 ? .succeeded : .failed
+            setMessage(&r, ok > 0 ? "done: \(ok)/\(execs.count) node(s) run the new version"
+                                  : "failed: no node runs the new version (\(execs.count) tried)", now: now)
             try store.updateRollout(r)
-            log("rollout \(r.id) succeeded")
+            log("rollout \(r.id) \(r.state.rawValue)")
         }
     }
 

@@ -17,6 +17,8 @@ public final class LoadedModel: @unchecked Sendable {
     /// The last `recentCapacity` latencies (ns) and first outputs since the last swap (ring buffers).
     private var recentNanos: [UInt64]
     private var recentOutputs: [Float]
+    /// When each recent inference ran (CLOCK_MONOTONIC ns), so health covers a time window.
+    private var recentTimes: [UInt64]
     private var recentCount = 0
     static let recentCapacity = 512
 
@@ -35,6 +37,7 @@ public final class LoadedModel: @unchecked Sendable {
         }
         recentNanos = [UInt64](repeating: 0, count: Self.recentCapacity)
         recentOutputs = [Float](repeating: 0, count: Self.recentCapacity)
+        recentTimes = [UInt64](repeating: 0, count: Self.recentCapacity)
         servedByVersion = [(manifest.version, 0)]
     }
 
@@ -68,11 +71,20 @@ public final class LoadedModel: @unchecked Sendable {
     /// Inferences served per version, in the order the versions were activated.
     public var served: [(version: String, count: Int)] { lock.withLock { servedByVersion } }
 
-    /// Recent behaviour since the last swap: inference count, p99 latency (ms), mean and std of the first output.
-    public func recentHealth() -> (count: Int, p99Ms: Double?, mean: Double?, std: Double?) {
+    /// Recent behaviour since the last swap, over the last `windowSeconds` (and at most the last 512 inferences):
+    /// inference count since the swap, p99 latency (ms), mean and std of the first output. A time window keeps
+    /// nodes comparable when the input stream drifts (every node's figures cover the same recent period).
+    public func recentHealth(windowSeconds: Double = 30) -> (count: Int, p99Ms: Double?, mean: Double?, std: Double?) {
+        let since = Clock.monotonicNanos() &- UInt64(max(0, windowSeconds) * 1e9)
         let (n, lat, out) = lock.withLock { () -> (Int, [UInt64], [Float]) in
             let k = min(recentCount, Self.recentCapacity)
-            return (recentCount, Array(recentNanos[0..<k]), Array(recentOutputs[0..<k]))
+            var lat: [UInt64] = []
+            var out: [Float] = []
+            for i in 0..<k where recentTimes[i] >= since {
+                lat.append(recentNanos[i])
+                out.append(recentOutputs[i])
+            }
+            return (recentCount, lat, out)
         }
         guard !lat.isEmpty else { return (n, nil, nil, nil) }
         let sorted = lat.sorted()
@@ -103,6 +115,7 @@ public final class LoadedModel: @unchecked Sendable {
             let slot = recentCount % Self.recentCapacity
             recentNanos[slot] = ns
             recentOutputs[slot] = first
+            recentTimes[slot] = start
             recentCount += 1
             return min(output.count, model.outputCount)
         }
