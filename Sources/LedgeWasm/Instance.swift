@@ -78,54 +78,70 @@ final class InstanceState {
                 throw mismatch
             }
         }
-        // Definitions.
-        for (k, typeIndex) in info.functions.enumerated() {
-            functions.append(FunctionInstance(owner: self, index: k, type: info.types[Int(typeIndex)], typeID: module.typeIDs[Int(typeIndex)]))
-        }
-        for t in info.tables {
-            guard t.min <= limits.maxTableElements else {
-                throw WasmError(kind: .uninstantiable, section: "table",
-                                message: "table minimum of \(t.min) elements exceeds the limit of \(limits.maxTableElements) elements")
+        // Own functions point back at this state: if instantiation fails below, break that cycle
+        // (as the handle does when it goes away), or every failed instantiation would leak.
+        do {
+            // Definitions.
+            for (k, typeIndex) in info.functions.enumerated() {
+                functions.append(FunctionInstance(owner: self, index: k, type: info.types[Int(typeIndex)], typeID: module.typeIDs[Int(typeIndex)]))
             }
-            let table = TableInstance(type: t)
-            table.limitElements = limits.maxTableElements
-            tables.append(table)
-        }
-        for m in info.memories {
-            guard m.min <= limits.maxMemoryPages else {
-                throw WasmError(kind: .uninstantiable, section: "memory",
-                                message: "memory minimum of \(m.min) pages exceeds the limit of \(limits.maxMemoryPages) pages")
+            for t in info.tables {
+                guard t.min <= limits.maxTableElements else {
+                    throw WasmError(kind: .uninstantiable, section: "table",
+                                    message: "table minimum of \(t.min) elements exceeds the limit of \(limits.maxTableElements) elements")
+                }
+                let table = TableInstance(type: t)
+                table.limitElements = limits.maxTableElements
+                tables.append(table)
             }
-            memories.append(MemoryInstance(type: m))
-        }
-        for m in memories { m.limitPages = min(m.type.max ?? 65536, limits.maxMemoryPages) }
-        for (g, e) in info.globals {
-            globals.append(GlobalInstance(type: g, value: Value.from(bits: evaluate(e), type: g.type)))
-        }
-        for (k, g) in globals.enumerated() { globalCells[k] = g.cell }
-        for seg in info.elements { elementItems.append(seg.items.map { evaluate($0) }) }
+            for m in info.memories {
+                guard m.min <= limits.maxMemoryPages else {
+                    throw WasmError(kind: .uninstantiable, section: "memory",
+                                    message: "memory minimum of \(m.min) pages exceeds the limit of \(limits.maxMemoryPages) pages")
+                }
+                memories.append(MemoryInstance(type: m))
+            }
+            for m in memories { m.limitPages = min(m.type.max ?? 65536, limits.maxMemoryPages) }
+            for (g, e) in info.globals {
+                globals.append(GlobalInstance(type: g, value: Value.from(bits: evaluate(e), type: g.type)))
+            }
+            for (k, g) in globals.enumerated() { globalCells[k] = g.cell }
+            for seg in info.elements { elementItems.append(seg.items.map { evaluate($0) }) }
 
-        // Active element and data segments, in order; a failure leaves earlier writes in place.
-        for (k, seg) in info.elements.enumerated() {
-            switch seg.mode {
-            case .active(let table, let offset):
-                let d = UInt32(truncatingIfNeeded: evaluate(offset))
-                try initTable(table: Int(table), segment: k, dst: d, src: 0, count: UInt32(seg.items.count))
-                droppedElements[k] = true
-            case .declarative:
-                droppedElements[k] = true
-            case .passive: break
+            // Active element and data segments, in order; a failure leaves earlier writes in place.
+            for (k, seg) in info.elements.enumerated() {
+                switch seg.mode {
+                case .active(let table, let offset):
+                    let d = UInt32(truncatingIfNeeded: evaluate(offset))
+                    try initTable(table: Int(table), segment: k, dst: d, src: 0, count: UInt32(seg.items.count))
+                    droppedElements[k] = true
+                case .declarative:
+                    droppedElements[k] = true
+                case .passive: break
+                }
             }
-        }
-        for (k, seg) in info.datas.enumerated() {
-            if case .active(_, let offset) = seg.mode {
-                let d = UInt32(truncatingIfNeeded: evaluate(offset))
-                try initMemory(segment: k, dst: d, src: 0, count: UInt32(seg.bytes.count))
-                droppedData[k] = true
+            for (k, seg) in info.datas.enumerated() {
+                if case .active(_, let offset) = seg.mode {
+                    let d = UInt32(truncatingIfNeeded: evaluate(offset))
+                    try initMemory(segment: k, dst: d, src: 0, count: UInt32(seg.bytes.count))
+                    droppedData[k] = true
+                }
             }
-        }
-        if let s = info.start {
-            _ = try execute(functions[Int(s)], [])
+            if let s = info.start {
+                _ = try execute(functions[Int(s)], [])
+            }
+        } catch {
+            let importedTables = info.imports.filter { $0.kind == .table }.count
+            let importedGlobals = info.imports.filter { $0.kind == .global }.count
+            if tables.count == importedTables + info.tables.count && globals.count == importedGlobals + info.globals.count {
+                releaseIfUnshared()
+            } else {
+                // Failed while defining: no segment has run, nothing outside holds these objects.
+                for t in tables.dropFirst(importedTables) { t.keep = [] }
+                for g in globals.dropFirst(importedGlobals) { g.keep = nil }
+                functions.removeAll()
+            }
+            throw error
         }
     }
 
@@ -180,13 +196,14 @@ final class InstanceState {
         let ownGlobals = globals.count - module.info.globals.count
         for k in ownTables..<tables.count where !isKnownUniquelyReferenced(&tables[k]) { return }
         for k in ownGlobals..<globals.count where !isKnownUniquelyReferenced(&globals[k]) { return }
-        let savedTables = tables[ownTables...].map { $0.keep }
-        let savedGlobals = globals[ownGlobals...].map { $0.keep }
+        // Drop the tables' and globals' references before checking the functions (a saved copy of them
+        // would itself make every referenced function look shared), and rebuild them from the slot bits
+        // if something outside still holds a function.
         for t in tables[ownTables...] { t.keep = [] }
         for g in globals[ownGlobals...] { g.keep = nil }
         for k in imported..<functions.count where !isKnownUniquelyReferenced(&functions[k]) {
-            for (j, t) in tables[ownTables...].enumerated() { t.keep = savedTables[j] }
-            for (j, g) in globals[ownGlobals...].enumerated() { g.keep = savedGlobals[j] }
+            for t in tables[ownTables...] where t.type.element == .funcRef { t.keep = t.elements.map { FunctionInstance.from(bits: $0) } }
+            for g in globals[ownGlobals...] where g.type.type == .funcRef { g.keep = FunctionInstance.from(bits: g.cell.pointee) }
             return
         }
         functions.removeAll()
