@@ -64,12 +64,17 @@ enum FunctionBench {
         let loopStart = Clock.monotonicNanos()
         var failures = 0
         var fuel: UInt64 = 0
+        var peakPages: UInt32 = 0
         for i in 0..<invocations {
             let t0 = Clock.monotonicNanos()
             let r = once()
             times[i] = Clock.monotonicNanos() &- t0
-            if !r.succeeded { failures += 1 }
+            if !r.succeeded {
+                if failures == 0 && !trapsOK { printError("ledge fn bench: invocation \(i): \(r.outcome)") }
+                failures += 1
+            }
             fuel = r.fuelUsed
+            peakPages = max(peakPages, r.peakMemoryPages)
         }
         let loopNanos = Clock.monotonicNanos() &- loopStart
         let rssAfter = Self.rssKiB()
@@ -84,7 +89,7 @@ enum FunctionBench {
             ("cold_start_us_median", .number(pct(cold, 0.5))), ("cold_start_us_p90", .number(pct(cold, 0.9))),
             ("cold_start_us_min", .number(Double(cold[0]) / 1000)),
             ("invocations", .number(Double(invocations))), ("failures", .number(Double(failures))),
-            ("fuel_per_invocation", .number(Double(fuel))),
+            ("fuel_per_invocation", .number(Double(fuel))), ("peak_memory_pages", .number(Double(peakPages))),
             ("invocation_us_mean", .number(Double(loopNanos) / Double(invocations) / 1000)),
             ("invocation_us_median", .number(pct(times, 0.5))), ("invocation_us_p99", .number(pct(times, 0.99))),
             ("rss_kib_before", .number(Double(rssBefore))), ("rss_kib_after", .number(Double(rssAfter))),
@@ -96,7 +101,7 @@ enum FunctionBench {
             print(doc.text)
         } else {
             print("cold start: median \(pct(cold, 0.5)) µs, p90 \(pct(cold, 0.9)) µs over \(cold.count)")
-            print("invocation: mean \(Double(loopNanos) / Double(invocations) / 1000) µs, median \(pct(times, 0.5)) µs, p99 \(pct(times, 0.99)) µs over \(invocations) (\(failures) failed, fuel \(fuel) each)")
+            print("invocation: mean \(Double(loopNanos) / Double(invocations) / 1000) µs, median \(pct(times, 0.5)) µs, p99 \(pct(times, 0.99)) µs over \(invocations) (\(failures) failed, fuel \(fuel) each, peak memory \(peakPages) pages)")
             print("RSS: \(rssBefore) KiB before, \(rssAfter) KiB after")
         }
         return failures == 0 || trapsOK ? ExitCode.success : ExitCode.failure
