@@ -78,75 +78,79 @@ final class InstanceState {
                 throw mismatch
             }
         }
-        // Own functions point back at this state: if instantiation fails below, break that cycle
+        // Own functions point back at this state: if instantiation fails from here on, break that cycle
         // (as the handle does when it goes away), or every failed instantiation would leak.
-        do {
-            // Definitions.
-            for (k, typeIndex) in info.functions.enumerated() {
-                functions.append(FunctionInstance(owner: self, index: k, type: info.types[Int(typeIndex)], typeID: module.typeIDs[Int(typeIndex)]))
-            }
-            for t in info.tables {
-                guard t.min <= limits.maxTableElements else {
-                    throw WasmError(kind: .uninstantiable, section: "table",
-                                    message: "table minimum of \(t.min) elements exceeds the limit of \(limits.maxTableElements) elements")
-                }
-                let table = TableInstance(type: t)
-                table.limitElements = limits.maxTableElements
-                tables.append(table)
-            }
-            for m in info.memories {
-                guard m.min <= limits.maxMemoryPages else {
-                    throw WasmError(kind: .uninstantiable, section: "memory",
-                                    message: "memory minimum of \(m.min) pages exceeds the limit of \(limits.maxMemoryPages) pages")
-                }
-                memories.append(MemoryInstance(type: m))
-            }
-            for m in memories { m.limitPages = min(m.type.max ?? 65536, limits.maxMemoryPages) }
-            for (g, e) in info.globals {
-                globals.append(GlobalInstance(type: g, value: Value.from(bits: evaluate(e), type: g.type)))
-            }
-            for (k, g) in globals.enumerated() { globalCells[k] = g.cell }
-            for seg in info.elements { elementItems.append(seg.items.map { evaluate($0) }) }
-
-            // Active element and data segments, in order; a failure leaves earlier writes in place.
-            for (k, seg) in info.elements.enumerated() {
-                switch seg.mode {
-                case .active(let table, let offset):
-                    let d = UInt32(truncatingIfNeeded: evaluate(offset))
-                    try initTable(table: Int(table), segment: k, dst: d, src: 0, count: UInt32(seg.items.count))
-                    droppedElements[k] = true
-                case .declarative:
-                    droppedElements[k] = true
-                case .passive: break
-                }
-            }
-            for (k, seg) in info.datas.enumerated() {
-                if case .active(_, let offset) = seg.mode {
-                    let d = UInt32(truncatingIfNeeded: evaluate(offset))
-                    try initMemory(segment: k, dst: d, src: 0, count: UInt32(seg.bytes.count))
-                    droppedData[k] = true
-                }
-            }
-            if let s = info.start {
-                _ = try execute(functions[Int(s)], [])
-            }
-        } catch {
-            let importedTables = info.imports.filter { $0.kind == .table }.count
-            let importedGlobals = info.imports.filter { $0.kind == .global }.count
-            if tables.count == importedTables + info.tables.count && globals.count == importedGlobals + info.globals.count {
-                releaseIfUnshared()
-            } else {
-                // Failed while defining: no segment has run, nothing outside holds these objects.
-                for t in tables.dropFirst(importedTables) { t.keep = [] }
-                for g in globals.dropFirst(importedGlobals) { g.keep = nil }
-                functions.removeAll()
-            }
-            throw error
+        var instantiated = false
+        defer { if !instantiated { releaseAfterFailedInstantiation() } }
+        // Definitions.
+        for (k, typeIndex) in info.functions.enumerated() {
+            functions.append(FunctionInstance(owner: self, index: k, type: info.types[Int(typeIndex)], typeID: module.typeIDs[Int(typeIndex)]))
         }
+        for t in info.tables {
+            guard t.min <= limits.maxTableElements else {
+                throw WasmError(kind: .uninstantiable, section: "table",
+                                message: "table minimum of \(t.min) elements exceeds the limit of \(limits.maxTableElements) elements")
+            }
+            let table = TableInstance(type: t)
+            table.limitElements = limits.maxTableElements
+            tables.append(table)
+        }
+        for m in info.memories {
+            guard m.min <= limits.maxMemoryPages else {
+                throw WasmError(kind: .uninstantiable, section: "memory",
+                                message: "memory minimum of \(m.min) pages exceeds the limit of \(limits.maxMemoryPages) pages")
+            }
+            memories.append(MemoryInstance(type: m))
+        }
+        for m in memories { m.limitPages = min(m.type.max ?? 65536, limits.maxMemoryPages) }
+        for (g, e) in info.globals {
+            globals.append(GlobalInstance(type: g, value: Value.from(bits: evaluate(e), type: g.type)))
+        }
+        for (k, g) in globals.enumerated() { globalCells[k] = g.cell }
+        for seg in info.elements { elementItems.append(seg.items.map { evaluate($0) }) }
+
+        // Active element and data segments, in order; a failure leaves earlier writes in place.
+        for (k, seg) in info.elements.enumerated() {
+            switch seg.mode {
+            case .active(let table, let offset):
+                let d = UInt32(truncatingIfNeeded: evaluate(offset))
+                try initTable(table: Int(table), segment: k, dst: d, src: 0, count: UInt32(seg.items.count))
+                droppedElements[k] = true
+            case .declarative:
+                droppedElements[k] = true
+            case .passive: break
+            }
+        }
+        for (k, seg) in info.datas.enumerated() {
+            if case .active(_, let offset) = seg.mode {
+                let d = UInt32(truncatingIfNeeded: evaluate(offset))
+                try initMemory(segment: k, dst: d, src: 0, count: UInt32(seg.bytes.count))
+                droppedData[k] = true
+            }
+        }
+        if let s = info.start {
+            _ = try execute(functions[Int(s)], [])
+        }
+        instantiated = true
     }
 
     deinit {
         globalCells.deallocate()
+    }
+
+    /// Breaks the cycle between this state and its own functions after instantiation threw.
+    private func releaseAfterFailedInstantiation() {
+        let info = module.info
+        let importedTables = info.imports.filter { $0.kind == .table }.count
+        let importedGlobals = info.imports.filter { $0.kind == .global }.count
+        if tables.count == importedTables + info.tables.count && globals.count == importedGlobals + info.globals.count {
+            releaseIfUnshared()
+        } else {
+            // Failed while defining: no segment has run, nothing outside holds these objects.
+            for t in tables.dropFirst(importedTables) { t.keep = [] }
+            for g in globals.dropFirst(importedGlobals) { g.keep = nil }
+            functions.removeAll()
+        }
     }
 
     static func limitsMatch(_ size: UInt32, _ max: UInt32?, _ wantMin: UInt32, _ wantMax: UInt32?) -> Bool {
