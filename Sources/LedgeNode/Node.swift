@@ -265,6 +265,10 @@ public final class Node: @unchecked Sendable {
                 ("cold_starts", .number(Double(s.coldStarts))),
                 ("cold_start_us_mean", .number(s.meanColdStartMicros.rounded())),
                 ("invocation_us_mean", .number((s.meanInvocationMicros * 10).rounded() / 10)),
+                ("cold_start_us_max", .number(Double(s.coldStartNanosMax / 1000))),
+                ("instances_replaced", .number(Double(s.replacements))),
+                ("log_lines_suppressed", .number(Double(s.logLinesSuppressed))),
+                ("traps_by_reason", .object(s.trapsByReason.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) })),
             ])))
         }
         let o = outbox.stats

@@ -78,6 +78,10 @@ final class InstanceState {
                 throw mismatch
             }
         }
+        // Own functions point back at this state: if instantiation fails from here on, break that cycle
+        // (as the handle does when it goes away), or every failed instantiation would leak.
+        var instantiated = false
+        defer { if !instantiated { releaseAfterFailedInstantiation() } }
         // Definitions.
         for (k, typeIndex) in info.functions.enumerated() {
             functions.append(FunctionInstance(owner: self, index: k, type: info.types[Int(typeIndex)], typeID: module.typeIDs[Int(typeIndex)]))
@@ -127,10 +131,26 @@ final class InstanceState {
         if let s = info.start {
             _ = try execute(functions[Int(s)], [])
         }
+        instantiated = true
     }
 
     deinit {
         globalCells.deallocate()
+    }
+
+    /// Breaks the cycle between this state and its own functions after instantiation threw.
+    private func releaseAfterFailedInstantiation() {
+        let info = module.info
+        let importedTables = info.imports.filter { $0.kind == .table }.count
+        let importedGlobals = info.imports.filter { $0.kind == .global }.count
+        if tables.count == importedTables + info.tables.count && globals.count == importedGlobals + info.globals.count {
+            releaseIfUnshared()
+        } else {
+            // Failed while defining: no segment has run, nothing outside holds these objects.
+            for t in tables.dropFirst(importedTables) { t.keep = [] }
+            for g in globals.dropFirst(importedGlobals) { g.keep = nil }
+            functions.removeAll()
+        }
     }
 
     static func limitsMatch(_ size: UInt32, _ max: UInt32?, _ wantMin: UInt32, _ wantMax: UInt32?) -> Bool {
@@ -180,13 +200,14 @@ final class InstanceState {
         let ownGlobals = globals.count - module.info.globals.count
         for k in ownTables..<tables.count where !isKnownUniquelyReferenced(&tables[k]) { return }
         for k in ownGlobals..<globals.count where !isKnownUniquelyReferenced(&globals[k]) { return }
-        let savedTables = tables[ownTables...].map { $0.keep }
-        let savedGlobals = globals[ownGlobals...].map { $0.keep }
+        // Drop the tables' and globals' references before checking the functions (a saved copy of them
+        // would itself make every referenced function look shared), and rebuild them from the slot bits
+        // if something outside still holds a function.
         for t in tables[ownTables...] { t.keep = [] }
         for g in globals[ownGlobals...] { g.keep = nil }
         for k in imported..<functions.count where !isKnownUniquelyReferenced(&functions[k]) {
-            for (j, t) in tables[ownTables...].enumerated() { t.keep = savedTables[j] }
-            for (j, g) in globals[ownGlobals...].enumerated() { g.keep = savedGlobals[j] }
+            for t in tables[ownTables...] where t.type.element == .funcRef { t.keep = t.elements.map { FunctionInstance.from(bits: $0) } }
+            for g in globals[ownGlobals...] where g.type.type == .funcRef { g.keep = FunctionInstance.from(bits: g.cell.pointee) }
             return
         }
         functions.removeAll()

@@ -6,6 +6,7 @@ import Testing
 import LedgeCore
 @testable import LedgeNode
 import LedgeStore
+import LedgeWasm
 import LedgeTestSupport
 
 @Suite struct SandboxRuntimeTests {
@@ -200,5 +201,33 @@ import LedgeTestSupport
         // "count" + 8 bytes = 13 > 8: kv_set answers LEDGE_E_QUOTA, the function returns LEDGE_E_IO.
         #expect(invoke(rt, #"{"n":1}"#).outcome == .returned(HostErrorCode.io.rawValue))
         #expect(rt.statistics.traps == 0)
+    }
+}
+
+/// Discarded instances free their memory (no cycle left between an instance and its functions).
+@Suite struct SandboxLeakTests {
+    @Test func discardedAndReplacedInstancesAreFreed() throws {
+        let rt = try FunctionRuntime(config: try FunctionFixtures.config("well_behaved"), models: [:], sink: CollectingSink(),
+                                     kv: MemoryKVStore(quotaBytes: 4096), logSink: CollectingLogSink(), cache: ModuleCache())
+        weak var memory: MemoryInstance?
+        do {
+            let w = try rt.makeInstance()
+            memory = w.instance.exportedMemory(named: "memory")
+            #expect(memory != nil)
+        }
+        #expect(memory == nil)
+
+        // The trap path: the trapped instance is discarded, a fresh one replaces it, the old one is freed.
+        let trapping = try FunctionRuntime(config: try FunctionFixtures.config("hostile_divzero"), models: [:], sink: CollectingSink(),
+                                           kv: nil, logSink: CollectingLogSink(), cache: ModuleCache())
+        weak var first: MemoryInstance?
+        do {
+            let w = try trapping.makeInstance()
+            first = w.instance.exportedMemory(named: "memory")
+            _ = w.instance  // the instance is dropped with w
+        }
+        #expect(first == nil)
+        for _ in 0..<5 { #expect(trapReason(invoke(trapping, "{}")) != nil) }
+        #expect(trapping.warmInstances == 1)
     }
 }

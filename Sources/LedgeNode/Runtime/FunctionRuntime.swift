@@ -22,7 +22,10 @@ public struct InstantiationFailure: Error, CustomStringConvertible {
 final class WarmInstance {
     let instance: Instance
     let context: InvocationContext
-    let onEvent: ExportedFunction
+    /// Holding an export keeps the instance's functions alive: it is dropped first in deinit, so the
+    /// instance can free its state when it goes.
+    private var onEventRef: ExportedFunction?
+    var onEvent: ExportedFunction { onEventRef! }
     let buffer: UInt32
     let bufferSize: UInt32
     var invocations = 0
@@ -30,15 +33,19 @@ final class WarmInstance {
     init(instance: Instance, context: InvocationContext, onEvent: ExportedFunction, buffer: UInt32, bufferSize: UInt32) {
         self.instance = instance
         self.context = context
-        self.onEvent = onEvent
+        self.onEventRef = onEvent
         self.buffer = buffer
         self.bufferSize = bufferSize
     }
+
+    deinit { onEventRef = nil }
 }
 
 public final class FunctionRuntime: @unchecked Sendable {
     public let config: FunctionConfig
     public let module: Module
+    /// Whether the module imports WASI (C built against wasi-libc); only then are those imports made.
+    let usesWASI: Bool
     let models: [String: LoadedModel]
     let sink: PublishSink
     let kv: KeyValueStore?
@@ -68,6 +75,7 @@ public final class FunctionRuntime: @unchecked Sendable {
         } catch {
             throw FunctionLoadError(function: config.name, module: config.module, reason: "\(error)")
         }
+        usesWASI = module.imports.contains { $0.module == WASI.moduleName }
         let probe = InvocationContext(function: config, models: self.models, sink: sink, kv: kv, logSink: logSink, logLimiter: logLimiter)
         if let problem = ABICheck.problem(module, host: Self.hostImports(probe)) {
             throw FunctionLoadError(function: config.name, module: config.module, reason: problem)
@@ -75,10 +83,10 @@ public final class FunctionRuntime: @unchecked Sendable {
     }
 
     /// Every import the host offers a function, bound to `ctx`.
-    static func hostImports(_ ctx: InvocationContext) -> Imports {
+    static func hostImports(_ ctx: InvocationContext, wasi: Bool = true) -> Imports {
         var imports = Imports()
         HostAPI.define(into: &imports, context: ctx)
-        WASIForFunctions.define(into: &imports, context: ctx)
+        if wasi { WASIForFunctions.define(into: &imports, context: ctx) }
         return imports
     }
 
@@ -108,7 +116,7 @@ public final class FunctionRuntime: @unchecked Sendable {
     /// `ledge_init`, then allocate the event buffer. Each step runs under the function's limits.
     func makeInstance() throws(InstantiationFailure) -> WarmInstance {
         let ctx = InvocationContext(function: config, models: models, sink: sink, kv: kv, logSink: logSink, logLimiter: logLimiter)
-        let imports = Self.hostImports(ctx)
+        let imports = Self.hostImports(ctx, wasi: usesWASI)
         let instance: Instance
         do {
             instance = try Instance(module: module, imports: imports, limits: wasmLimits(now: Clock.monotonicNanos()))
@@ -131,22 +139,21 @@ public final class FunctionRuntime: @unchecked Sendable {
                 throw InstantiationFailure(reason: "\(what) trapped: \(reason)")
             }
         }
-        if let reactorInit = instance.function(named: "_initialize"), reactorInit.type == FunctionType(params: [], results: []) {
-            _ = try step("_initialize") { () throws(Trap) in try instance.invokeI32(reactorInit) }
+        // Exports are looked up inside each step and not kept: a live ExportedFunction would keep a
+        // failed instance's state from being freed.
+        if instance.function(named: "_initialize")?.type == FunctionType(params: [], results: []) {
+            _ = try step("_initialize") { () throws(Trap) in try instance.invokeI32(instance.function(named: "_initialize")!) }
         }
-        if let initFn = instance.function(named: "ledge_init") {
-            let rc = try step("ledge_init") { () throws(Trap) in try instance.invokeI32(initFn) }
+        if instance.function(named: "ledge_init") != nil {
+            let rc = try step("ledge_init") { () throws(Trap) in try instance.invokeI32(instance.function(named: "ledge_init")!) }
             guard rc == 0 else { throw InstantiationFailure(reason: "ledge_init returned \(Int32(bitPattern: rc))") }
         }
-        guard let onEvent = instance.function(named: "ledge_on_event"), let alloc = instance.function(named: "ledge_alloc") else {
-            throw InstantiationFailure(reason: "missing ledge_on_event or ledge_alloc")
-        }
         let size = UInt32(config.limits.maxEventBytes + Self.maxTopicBytes)
-        let buffer = try step("ledge_alloc") { () throws(Trap) in try instance.invokeI32(alloc, size) }
+        let buffer = try step("ledge_alloc") { () throws(Trap) in try instance.invokeI32(instance.function(named: "ledge_alloc")!, size) }
         guard buffer != 0, let mem = instance.memory, UInt64(buffer) + UInt64(size) <= UInt64(mem.byteCount) else {
             throw InstantiationFailure(reason: "ledge_alloc(\(size)) returned \(buffer == 0 ? "null" : "a buffer outside memory")")
         }
-        return WarmInstance(instance: instance, context: ctx, onEvent: onEvent, buffer: buffer, bufferSize: size)
+        return WarmInstance(instance: instance, context: ctx, onEvent: instance.function(named: "ledge_on_event")!, buffer: buffer, bufferSize: size)
     }
 
     /// A cold start: makes an instance, counting and timing it.

@@ -1,6 +1,6 @@
 // The host API's negative return codes, mirroring edge-config/sdk/c/ledge.h (the one list both SDKs use).
 
-public enum HostErrorCode: Int32, Sendable {
+public enum HostErrorCode: Int32, Sendable, CaseIterable {
     case invalid = -1
     case notFound = -2
     case tooLarge = -3
