@@ -92,7 +92,7 @@ INLINE AVX2 void avx2_tile(const int16_t *pw, int64_t rbStride, const int MB, co
     default: avx2_tile(pw, rbStride, MB, xs, 4, q0, nq, first, bias, rows, rb * 8, oc); break;               \
     }
 
-AVX2 void ledge_gemm_avx2(const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
+AVX2 void ledge_gemm_avx2(const void *packed, const int8_t *x, int64_t ldx, int32_t rows, int32_t depth, int32_t cols,
                           const int32_t *bias, int32_t *out) {
     const int32_t np = LEDGE_CEIL(depth, 2), nrb = LEDGE_CEIL(rows, 8);
     const int64_t rbStride = (int64_t)np * 16;
@@ -102,7 +102,7 @@ AVX2 void ledge_gemm_avx2(const void *packed, const int8_t *x, int32_t rows, int
         int32_t *oc = out + (int64_t)c0 * rows;
         for (int32_t k0 = 0; k0 < depth; k0 += AVX2_KB) {
             const int32_t kn = depth - k0 < AVX2_KB ? depth - k0 : AVX2_KB;
-            for (int c = 0; c < nc; c++) widen(x + (int64_t)(c0 + c) * depth + k0, kn, xs + c * (AVX2_KB + 2));
+            for (int c = 0; c < nc; c++) widen(x + (int64_t)(c0 + c) * ldx + k0, kn, xs + c * (AVX2_KB + 2));
             const int32_t q0 = k0 / 2, nq = LEDGE_CEIL(kn, 2);
             const int first = k0 == 0;
             int32_t rb = 0;
@@ -135,7 +135,7 @@ void ledge_pack_vnni(const int8_t *w, int32_t rows, int32_t depth, void *packed)
 #define VNNI_NC 8
 
 /* MB 16-row blocks x NC columns over the whole depth; x columns at stride `depth`. */
-INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, const int8_t *x, int32_t depth,
+INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, const int8_t *x, int64_t ldx, int32_t depth,
                            const int NC, const int32_t *corr, const int32_t *bias, int32_t rows, int32_t r0,
                            int32_t *out) {
     const int32_t nqf = depth >> 2, tail = depth & 3;
@@ -146,7 +146,7 @@ INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, co
         __m512i wv[4];
         for (int b = 0; b < MB; b++) wv[b] = _mm512_load_si512((const void *)(pw + b * rbStride + (int64_t)q * 64));
         for (int c = 0; c < NC; c++) {
-            __m512i xb = _mm512_set1_epi32(load32(x + (int64_t)c * depth + 4 * q));
+            __m512i xb = _mm512_set1_epi32(load32(x + (int64_t)c * ldx + 4 * q));
             for (int b = 0; b < MB; b++) acc[b][c] = _mm512_dpbusd_epi32(acc[b][c], wv[b], xb);
         }
     }
@@ -155,7 +155,7 @@ INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, co
         for (int b = 0; b < MB; b++) wv[b] = _mm512_load_si512((const void *)(pw + b * rbStride + (int64_t)nqf * 64));
         for (int c = 0; c < NC; c++) {
             int32_t t = 0;
-            memcpy(&t, x + (int64_t)c * depth + 4 * nqf, (size_t)tail);
+            memcpy(&t, x + (int64_t)c * ldx + 4 * nqf, (size_t)tail);
             __m512i xb = _mm512_set1_epi32(t);
             for (int b = 0; b < MB; b++) acc[b][c] = _mm512_dpbusd_epi32(acc[b][c], wv[b], xb);
         }
@@ -175,29 +175,29 @@ INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, co
 
 #define VNNI_COLS(MB, NCV)                                                                                 \
     switch (NCV) {                                                                                         \
-    case 1: vnni_tile(pw, rbStride, MB, xt, depth, 1, corr, bias, rows, rb * 16, oc); break;               \
-    case 2: vnni_tile(pw, rbStride, MB, xt, depth, 2, corr, bias, rows, rb * 16, oc); break;               \
-    case 3: vnni_tile(pw, rbStride, MB, xt, depth, 3, corr, bias, rows, rb * 16, oc); break;               \
-    case 4: vnni_tile(pw, rbStride, MB, xt, depth, 4, corr, bias, rows, rb * 16, oc); break;               \
-    case 5: vnni_tile(pw, rbStride, MB, xt, depth, 5, corr, bias, rows, rb * 16, oc); break;               \
-    case 6: vnni_tile(pw, rbStride, MB, xt, depth, 6, corr, bias, rows, rb * 16, oc); break;               \
-    case 7: vnni_tile(pw, rbStride, MB, xt, depth, 7, corr, bias, rows, rb * 16, oc); break;               \
-    default: vnni_tile(pw, rbStride, MB, xt, depth, 8, corr, bias, rows, rb * 16, oc); break;              \
+    case 1: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 1, corr, bias, rows, rb * 16, oc); break;               \
+    case 2: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 2, corr, bias, rows, rb * 16, oc); break;               \
+    case 3: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 3, corr, bias, rows, rb * 16, oc); break;               \
+    case 4: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 4, corr, bias, rows, rb * 16, oc); break;               \
+    case 5: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 5, corr, bias, rows, rb * 16, oc); break;               \
+    case 6: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 6, corr, bias, rows, rb * 16, oc); break;               \
+    case 7: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 7, corr, bias, rows, rb * 16, oc); break;               \
+    default: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 8, corr, bias, rows, rb * 16, oc); break;              \
     }
 
-VNNI void ledge_gemm_vnni(const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
+VNNI void ledge_gemm_vnni(const void *packed, const int8_t *x, int64_t ldx, int32_t rows, int32_t depth, int32_t cols,
                           const int32_t *bias, int32_t *out) {
     const int32_t nq = LEDGE_CEIL(depth, 4), nrb = LEDGE_CEIL(rows, 16);
     const int64_t rbStride = (int64_t)nq * 64;
     const uint8_t *base = (const uint8_t *)packed;
     for (int32_t c0 = 0; c0 < cols; c0 += VNNI_NC) {
         const int nc = cols - c0 < VNNI_NC ? cols - c0 : VNNI_NC;
-        const int8_t *xt = x + (int64_t)c0 * depth;
+        const int8_t *xt = x + (int64_t)c0 * ldx;
         int32_t *oc = out + (int64_t)c0 * rows;
         int32_t corr[VNNI_NC];
         for (int c = 0; c < nc; c++) {
             uint32_t s = 0;
-            const int8_t *xc = xt + (int64_t)c * depth;
+            const int8_t *xc = xt + (int64_t)c * ldx;
             for (int32_t k = 0; k < depth; k++) s += (uint32_t)(int32_t)xc[k];
             corr[c] = (int32_t)(128u * s);
         }
@@ -205,8 +205,8 @@ VNNI void ledge_gemm_vnni(const void *packed, const int8_t *x, int32_t rows, int
         if (nc <= 2) {
             for (; rb + 4 <= nrb; rb += 4) {
                 const uint8_t *pw = base + rb * rbStride;
-                if (nc == 1) vnni_tile(pw, rbStride, 4, xt, depth, 1, corr, bias, rows, rb * 16, oc);
-                else vnni_tile(pw, rbStride, 4, xt, depth, 2, corr, bias, rows, rb * 16, oc);
+                if (nc == 1) vnni_tile(pw, rbStride, 4, xt, ldx, depth, 1, corr, bias, rows, rb * 16, oc);
+                else vnni_tile(pw, rbStride, 4, xt, ldx, depth, 2, corr, bias, rows, rb * 16, oc);
             }
         }
         for (; rb + 2 <= nrb; rb += 2) {
@@ -258,5 +258,65 @@ AVX2 uint64_t ledge_peak_probe_avx2(uint64_t iterations) {
     volatile int32_t sink = t[0];
     (void)sink;
     return iterations * 6 * 16;
+}
+#endif
+
+#if defined(__x86_64__)
+/* ---------------------------------------------------------------- AVX-512 requantization */
+
+/* 16 lanes of MultiplyByQuantizedMultiplier, double rounding: x << left, SaturatingRoundingDoublingHighMul
+   in 64-bit even/odd halves (nudge ±2^30, division by 2^31 truncating toward zero), RoundingDivideByPOT
+   (ties away from zero). */
+INLINE VNNI __m512i mbqm_double16(__m512i x, __m512i m, __m512i s) {
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    const __m512i left = _mm512_max_epi32(s, zero), right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
+    x = _mm512_sllv_epi32(x, left);
+    const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, _mm512_set1_epi32(INT32_MIN)) &
+                          _mm512_cmpeq_epi32_mask(m, _mm512_set1_epi32(INT32_MIN));
+    const __m512i pos = _mm512_set1_epi64(1 << 30), neg = _mm512_set1_epi64(1 - (1 << 30));
+    const __m512i bias = _mm512_set1_epi64(((int64_t)1 << 31) - 1);
+    __m512i pe = _mm512_mul_epi32(x, m);
+    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32));
+    pe = _mm512_add_epi64(pe, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(pe, _mm512_setzero_si512()), pos, neg));
+    po = _mm512_add_epi64(po, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(po, _mm512_setzero_si512()), pos, neg));
+    pe = _mm512_srai_epi64(_mm512_mask_add_epi64(pe, _mm512_cmplt_epi64_mask(pe, _mm512_setzero_si512()), pe, bias), 31);
+    po = _mm512_srai_epi64(_mm512_mask_add_epi64(po, _mm512_cmplt_epi64_mask(po, _mm512_setzero_si512()), po, bias), 31);
+    __m512i h = _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
+    h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(INT32_MAX));
+    const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
+    const __m512i rem = _mm512_and_si512(h, mask);
+    __m512i thr = _mm512_srai_epi32(mask, 1);
+    thr = _mm512_mask_add_epi32(thr, _mm512_cmplt_epi32_mask(h, zero), thr, one);
+    __m512i q = _mm512_srav_epi32(h, right);
+    return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, one);
+}
+
+/* 16 lanes of the single-rounding form: (x·m + 2^(total−1)) >> total in 64 bits, total = 31 − s. */
+INLINE VNNI __m512i mbqm_single16(__m512i x, __m512i m, __m512i s) {
+    const __m512i total = _mm512_sub_epi32(_mm512_set1_epi32(31), s);
+    const __m512i lo32 = _mm512_set1_epi64(0xFFFFFFFFll), one64 = _mm512_set1_epi64(1);
+    const __m512i te = _mm512_and_si512(total, lo32), to = _mm512_srli_epi64(total, 32);
+    __m512i pe = _mm512_mul_epi32(x, m);
+    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32));
+    pe = _mm512_srav_epi64(_mm512_add_epi64(pe, _mm512_sllv_epi64(one64, _mm512_sub_epi64(te, one64))), te);
+    po = _mm512_srav_epi64(_mm512_add_epi64(po, _mm512_sllv_epi64(one64, _mm512_sub_epi64(to, one64))), to);
+    return _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
+}
+
+VNNI void ledge_requantize_avx512(const int32_t *acc, int64_t count, int32_t channels, const int32_t *mult,
+                                  const int32_t *shift, int32_t zp, int32_t lo, int32_t hi, int single, int8_t *out) {
+    const __m512i vzp = _mm512_set1_epi32(zp), vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
+    for (int64_t i = 0; i < count; i += channels) {
+        const int32_t nc = count - i < channels ? (int32_t)(count - i) : channels;
+        for (int32_t c = 0; c < nc; c += 16) {
+            const int32_t n = nc - c < 16 ? nc - c : 16;
+            const __mmask16 k = (__mmask16)(n == 16 ? 0xFFFF : ((1u << n) - 1));
+            const __m512i x = _mm512_maskz_loadu_epi32(k, acc + i + c);
+            const __m512i m = _mm512_maskz_loadu_epi32(k, mult + c), s = _mm512_maskz_loadu_epi32(k, shift + c);
+            __m512i v = single ? mbqm_single16(x, m, s) : mbqm_double16(x, m, s);
+            v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, vzp), vlo), vhi);
+            _mm_mask_storeu_epi8(out + i + c, k, _mm512_cvtepi32_epi8(v));
+        }
+    }
 }
 #endif
