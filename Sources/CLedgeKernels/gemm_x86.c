@@ -134,6 +134,19 @@ void ledge_pack_vnni(const int8_t *w, int32_t rows, int32_t depth, void *packed)
 
 #define VNNI_NC 8
 
+/* sum(x[0..n)) with vpdpbusd against ones, 64 bytes a step; the tail is a masked load (never reads past n). */
+INLINE VNNI int32_t column_sum(const int8_t *x, int32_t n) {
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i s = _mm512_setzero_si512();
+    int32_t k = 0;
+    for (; k + 64 <= n; k += 64) s = _mm512_dpbusd_epi32(s, ones, _mm512_loadu_si512((const void *)(x + k)));
+    if (k < n) {
+        __mmask64 m = (__mmask64)(~0ull >> (64 - (n - k)));
+        s = _mm512_dpbusd_epi32(s, ones, _mm512_maskz_loadu_epi8(m, x + k));
+    }
+    return _mm512_reduce_add_epi32(s);
+}
+
 /* MB 16-row blocks x NC columns over the whole depth; x columns at stride `depth`. */
 INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, const int8_t *x, int64_t ldx, int32_t depth,
                            const int NC, const int32_t *corr, const int32_t *bias, int32_t rows, int32_t r0,
@@ -142,11 +155,14 @@ INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, co
     __m512i acc[4][VNNI_NC];
     for (int b = 0; b < MB; b++)
         for (int c = 0; c < NC; c++) acc[b][c] = _mm512_setzero_si512();
-    for (int32_t q = 0; q < nqf; q++) {
+    const int8_t *xp[VNNI_NC];
+    for (int c = 0; c < NC; c++) xp[c] = x + (int64_t)c * ldx;
+    const uint8_t *wp = pw;
+    for (int32_t q = 0; q < nqf; q++, wp += 64) {
         __m512i wv[4];
-        for (int b = 0; b < MB; b++) wv[b] = _mm512_load_si512((const void *)(pw + b * rbStride + (int64_t)q * 64));
+        for (int b = 0; b < MB; b++) wv[b] = _mm512_load_si512((const void *)(wp + b * rbStride));
         for (int c = 0; c < NC; c++) {
-            __m512i xb = _mm512_set1_epi32(load32(x + (int64_t)c * ldx + 4 * q));
+            __m512i xb = _mm512_set1_epi32(load32(xp[c] + 4 * q));
             for (int b = 0; b < MB; b++) acc[b][c] = _mm512_dpbusd_epi32(acc[b][c], wv[b], xb);
         }
     }
@@ -195,12 +211,7 @@ VNNI void ledge_gemm_vnni(const void *packed, const int8_t *x, int64_t ldx, int3
         const int8_t *xt = x + (int64_t)c0 * ldx;
         int32_t *oc = out + (int64_t)c0 * rows;
         int32_t corr[VNNI_NC];
-        for (int c = 0; c < nc; c++) {
-            uint32_t s = 0;
-            const int8_t *xc = xt + (int64_t)c * ldx;
-            for (int32_t k = 0; k < depth; k++) s += (uint32_t)(int32_t)xc[k];
-            corr[c] = (int32_t)(128u * s);
-        }
+        for (int c = 0; c < nc; c++) corr[c] = (int32_t)(128u * (uint32_t)column_sum(xt + (int64_t)c * ldx, depth));
         int32_t rb = 0;
         if (nc <= 2) {
             for (; rb + 4 <= nrb; rb += 4) {
@@ -264,59 +275,88 @@ AVX2 uint64_t ledge_peak_probe_avx2(uint64_t iterations) {
 #if defined(__x86_64__)
 /* ---------------------------------------------------------------- AVX-512 requantization */
 
-/* 16 lanes of MultiplyByQuantizedMultiplier, double rounding: x << left, SaturatingRoundingDoublingHighMul
-   in 64-bit even/odd halves (nudge ±2^30, division by 2^31 truncating toward zero), RoundingDivideByPOT
-   (ties away from zero). */
-INLINE VNNI __m512i mbqm_double16(__m512i x, __m512i m, __m512i s) {
+/* Per 16 channels, the constants of MultiplyByQuantizedMultiplier, computed once per channel chunk. */
+typedef struct {
+    __m512i m, left, right, mask, half;   /* double rounding */
+    __m512i te, to, re, ro;               /* single rounding: shifts and rounding terms, even/odd lanes */
+} rq16;
+
+INLINE VNNI rq16 rq16_load(const int32_t *mult, const int32_t *shift, __mmask16 k, int single) {
+    rq16 q;
     const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-    const __m512i left = _mm512_max_epi32(s, zero), right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
-    x = _mm512_sllv_epi32(x, left);
-    const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, _mm512_set1_epi32(INT32_MIN)) &
-                          _mm512_cmpeq_epi32_mask(m, _mm512_set1_epi32(INT32_MIN));
-    const __m512i pos = _mm512_set1_epi64(1 << 30), neg = _mm512_set1_epi64(1 - (1 << 30));
-    const __m512i bias = _mm512_set1_epi64(((int64_t)1 << 31) - 1);
-    __m512i pe = _mm512_mul_epi32(x, m);
-    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32));
-    pe = _mm512_add_epi64(pe, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(pe, _mm512_setzero_si512()), pos, neg));
-    po = _mm512_add_epi64(po, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(po, _mm512_setzero_si512()), pos, neg));
-    pe = _mm512_srai_epi64(_mm512_mask_add_epi64(pe, _mm512_cmplt_epi64_mask(pe, _mm512_setzero_si512()), pe, bias), 31);
-    po = _mm512_srai_epi64(_mm512_mask_add_epi64(po, _mm512_cmplt_epi64_mask(po, _mm512_setzero_si512()), po, bias), 31);
-    __m512i h = _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
-    h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(INT32_MAX));
-    const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
-    const __m512i rem = _mm512_and_si512(h, mask);
-    __m512i thr = _mm512_srai_epi32(mask, 1);
-    thr = _mm512_mask_add_epi32(thr, _mm512_cmplt_epi32_mask(h, zero), thr, one);
-    __m512i q = _mm512_srav_epi32(h, right);
-    return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, one);
+    const __m512i s = _mm512_maskz_loadu_epi32(k, shift);
+    q.m = _mm512_maskz_loadu_epi32(k, mult);
+    q.left = _mm512_max_epi32(s, zero);
+    q.right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
+    q.mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, q.right), one);
+    q.half = _mm512_srai_epi32(q.mask, 1);
+    q.te = q.to = q.re = q.ro = zero;
+    if (single) {
+        const __m512i total = _mm512_sub_epi32(_mm512_set1_epi32(31), s), one64 = _mm512_set1_epi64(1);
+        q.te = _mm512_and_si512(total, _mm512_set1_epi64(0xFFFFFFFFll));
+        q.to = _mm512_srli_epi64(total, 32);
+        q.re = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.te, one64));
+        q.ro = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.to, one64));
+    }
+    return q;
 }
 
-/* 16 lanes of the single-rounding form: (x·m + 2^(total−1)) >> total in 64 bits, total = 31 − s. */
-INLINE VNNI __m512i mbqm_single16(__m512i x, __m512i m, __m512i s) {
-    const __m512i total = _mm512_sub_epi32(_mm512_set1_epi32(31), s);
-    const __m512i lo32 = _mm512_set1_epi64(0xFFFFFFFFll), one64 = _mm512_set1_epi64(1);
-    const __m512i te = _mm512_and_si512(total, lo32), to = _mm512_srli_epi64(total, 32);
-    __m512i pe = _mm512_mul_epi32(x, m);
-    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32));
-    pe = _mm512_srav_epi64(_mm512_add_epi64(pe, _mm512_sllv_epi64(one64, _mm512_sub_epi64(te, one64))), te);
-    po = _mm512_srav_epi64(_mm512_add_epi64(po, _mm512_sllv_epi64(one64, _mm512_sub_epi64(to, one64))), to);
+/* 16 lanes, double rounding. SaturatingRoundingDoublingHighMul's nudge (2^30, or 1 − 2^30 for a negative
+   product) followed by a division by 2^31 truncating toward zero equals floor((p + 2^30) / 2^31) for
+   every product p, i.e. one arithmetic shift; only x = m = INT32_MIN saturates. RoundingDivideByPOT as
+   the reference: remainder against (mask >> 1) + (x < 0). */
+INLINE VNNI __m512i mbqm_double16(__m512i x, const rq16 *q) {
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    const __m512i nudge = _mm512_set1_epi64(1 << 30);
+    x = _mm512_sllv_epi32(x, q->left);
+    const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, _mm512_set1_epi32(INT32_MIN)) &
+                          _mm512_cmpeq_epi32_mask(q->m, _mm512_set1_epi32(INT32_MIN));
+    __m512i pe = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, q->m), nudge), 31);
+    __m512i po = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(q->m, 32)), nudge), 31);
+    __m512i h = _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
+    h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(INT32_MAX));
+    const __m512i rem = _mm512_and_si512(h, q->mask);
+    const __m512i thr = _mm512_mask_add_epi32(q->half, _mm512_cmplt_epi32_mask(h, zero), q->half, one);
+    const __m512i r = _mm512_srav_epi32(h, q->right);
+    return _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(rem, thr), r, one);
+}
+
+/* 16 lanes of the single-rounding form: (x·m + 2^(total−1)) >> total in 64 bits, total = 31 − shift. */
+INLINE VNNI __m512i mbqm_single16(__m512i x, const rq16 *q) {
+    __m512i pe = _mm512_mul_epi32(x, q->m);
+    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(q->m, 32));
+    pe = _mm512_srav_epi64(_mm512_add_epi64(pe, q->re), q->te);
+    po = _mm512_srav_epi64(_mm512_add_epi64(po, q->ro), q->to);
     return _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
 }
 
 VNNI void ledge_requantize_avx512(const int32_t *acc, int64_t count, int32_t channels, const int32_t *mult,
                                   const int32_t *shift, int32_t zp, int32_t lo, int32_t hi, int single, int8_t *out) {
     const __m512i vzp = _mm512_set1_epi32(zp), vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
-    for (int64_t i = 0; i < count; i += channels) {
-        const int32_t nc = count - i < channels ? (int32_t)(count - i) : channels;
-        for (int32_t c = 0; c < nc; c += 16) {
-            const int32_t n = nc - c < 16 ? nc - c : 16;
-            const __mmask16 k = (__mmask16)(n == 16 ? 0xFFFF : ((1u << n) - 1));
-            const __m512i x = _mm512_maskz_loadu_epi32(k, acc + i + c);
-            const __m512i m = _mm512_maskz_loadu_epi32(k, mult + c), s = _mm512_maskz_loadu_epi32(k, shift + c);
-            __m512i v = single ? mbqm_single16(x, m, s) : mbqm_double16(x, m, s);
-            v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, vzp), vlo), vhi);
-            _mm_mask_storeu_epi8(out + i + c, k, _mm512_cvtepi32_epi8(v));
+    const int64_t pixels = count / channels;
+    for (int32_t c = 0; c < channels; c += 16) {
+        const int32_t n = channels - c < 16 ? channels - c : 16;
+        const __mmask16 k = (__mmask16)(n == 16 ? 0xFFFF : ((1u << n) - 1));
+        const rq16 q = rq16_load(mult + c, shift + c, k, single);
+        const int32_t *a = acc + c;
+        int8_t *o = out + c;
+        if (single) {
+            for (int64_t i = 0; i < pixels; i++, a += channels, o += channels) {
+                __m512i v = mbqm_single16(_mm512_maskz_loadu_epi32(k, a), &q);
+                v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, vzp), vlo), vhi);
+                _mm_mask_storeu_epi8(o, k, _mm512_cvtepi32_epi8(v));
+            }
+        } else {
+            for (int64_t i = 0; i < pixels; i++, a += channels, o += channels) {
+                __m512i v = mbqm_double16(_mm512_maskz_loadu_epi32(k, a), &q);
+                v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, vzp), vlo), vhi);
+                _mm_mask_storeu_epi8(o, k, _mm512_cvtepi32_epi8(v));
+            }
         }
     }
+    /* A partial last pixel (count not a multiple of channels) goes through the scalar loop. */
+    if (pixels * channels < count)
+        ledge_requantize_scalar(acc + pixels * channels, count - pixels * channels, channels, mult, shift, zp, lo, hi,
+                                single, out + pixels * channels);
 }
 #endif
