@@ -275,58 +275,74 @@ AVX2 uint64_t ledge_peak_probe_avx2(uint64_t iterations) {
 #if defined(__x86_64__)
 /* ---------------------------------------------------------------- AVX-512 requantization */
 
-/* Per 16 channels, the constants of MultiplyByQuantizedMultiplier, computed once per channel chunk. */
+/* Per 16 channels, the constants of MultiplyByQuantizedMultiplier, computed once per channel chunk; each
+   64-bit constant in an even (e) and an odd (o) lane version. */
 typedef struct {
-    __m512i m, left, right, mask, half;   /* double rounding */
-    __m512i te, to, re, ro;               /* single rounding: shifts and rounding terms, even/odd lanes */
+    __m512i left;          /* 32-bit left shifts (double rounding) */
+    int any_left;
+    __m512i me, mo;        /* multipliers in the low half of each 64-bit lane */
+    __m512i adde, addo;    /* rounding terms added to the 64-bit product */
+    __m512i sube, subo;    /* subtracted when the product is below −2^30 (double rounding) */
+    __m512i she, sho;      /* total right shifts */
 } rq16;
 
+/* Double rounding in one 64-bit step. With p = (x << left)·m, SaturatingRoundingDoublingHighMul is
+   h = floor((p + 2^30) / 2^31) for every p (its nudge ±2^30 and truncating division collapse to that), and
+   RoundingDivideByPOT(h, r) = floor((h + 2^(r−1) − [h < 0]) / 2^r) for r ≥ 1 (h itself for r = 0). Nested
+   floors of divisions by powers of two compose, and h < 0 exactly when p < −2^30, so the result is
+   floor((p + 2^30 + 2^(30+r) − [p < −2^30]·2^31) / 2^(31+r)): no intermediate rounding is lost, and the
+   sum stays within 64 bits (|p| < 2^62). The saturating case x = m = INT32_MIN cannot occur: multipliers
+   from QuantizeMultiplier are ≥ 0. Single rounding: (x·m + 2^(t−1)) >> t with t = 31 − shift. */
 INLINE VNNI rq16 rq16_load(const int32_t *mult, const int32_t *shift, __mmask16 k, int single) {
     rq16 q;
-    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-    const __m512i s = _mm512_maskz_loadu_epi32(k, shift);
-    q.m = _mm512_maskz_loadu_epi32(k, mult);
-    q.left = _mm512_max_epi32(s, zero);
-    q.right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
-    q.mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, q.right), one);
-    q.half = _mm512_srai_epi32(q.mask, 1);
-    q.te = q.to = q.re = q.ro = zero;
+    const __m512i zero = _mm512_setzero_si512(), lo32 = _mm512_set1_epi64(0xFFFFFFFFll);
+    const __m512i one64 = _mm512_set1_epi64(1);
+    const __m512i s = _mm512_maskz_loadu_epi32(k, shift), m = _mm512_maskz_loadu_epi32(k, mult);
+    q.me = m;
+    q.mo = _mm512_srli_epi64(m, 32);
     if (single) {
-        const __m512i total = _mm512_sub_epi32(_mm512_set1_epi32(31), s), one64 = _mm512_set1_epi64(1);
-        q.te = _mm512_and_si512(total, _mm512_set1_epi64(0xFFFFFFFFll));
-        q.to = _mm512_srli_epi64(total, 32);
-        q.re = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.te, one64));
-        q.ro = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.to, one64));
+        q.left = zero; q.any_left = 0;
+        const __m512i t = _mm512_sub_epi32(_mm512_set1_epi32(31), s);
+        q.she = _mm512_and_si512(t, lo32);
+        q.sho = _mm512_srli_epi64(t, 32);
+        q.adde = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.she, one64));
+        q.addo = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.sho, one64));
+        q.sube = q.subo = zero;
+        return q;
     }
+    q.left = _mm512_max_epi32(s, zero);
+    q.any_left = _mm512_cmpgt_epi32_mask(s, zero) != 0;
+    const __m512i r = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
+    const __m512i re = _mm512_and_si512(r, lo32), ro = _mm512_srli_epi64(r, 32);
+    const __m512i b30 = _mm512_set1_epi64((int64_t)1 << 30), b31 = _mm512_set1_epi64((int64_t)1 << 31);
+    const __mmask8 pe = _mm512_cmpgt_epi64_mask(re, zero), po = _mm512_cmpgt_epi64_mask(ro, zero);
+    q.adde = _mm512_mask_add_epi64(b30, pe, b30, _mm512_sllv_epi64(b30, re));
+    q.addo = _mm512_mask_add_epi64(b30, po, b30, _mm512_sllv_epi64(b30, ro));
+    q.sube = _mm512_maskz_mov_epi64(pe, b31);
+    q.subo = _mm512_maskz_mov_epi64(po, b31);
+    q.she = _mm512_add_epi64(re, _mm512_set1_epi64(31));
+    q.sho = _mm512_add_epi64(ro, _mm512_set1_epi64(31));
     return q;
 }
 
-/* 16 lanes, double rounding. SaturatingRoundingDoublingHighMul's nudge (2^30, or 1 − 2^30 for a negative
-   product) followed by a division by 2^31 truncating toward zero equals floor((p + 2^30) / 2^31) for
-   every product p, i.e. one arithmetic shift; only x = m = INT32_MIN saturates. RoundingDivideByPOT as
-   the reference: remainder against (mask >> 1) + (x < 0). */
 INLINE VNNI __m512i mbqm_double16(__m512i x, const rq16 *q) {
-    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-    const __m512i nudge = _mm512_set1_epi64(1 << 30);
-    x = _mm512_sllv_epi32(x, q->left);
-    const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, _mm512_set1_epi32(INT32_MIN)) &
-                          _mm512_cmpeq_epi32_mask(q->m, _mm512_set1_epi32(INT32_MIN));
-    __m512i pe = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, q->m), nudge), 31);
-    __m512i po = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(q->m, 32)), nudge), 31);
-    __m512i h = _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
-    h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(INT32_MAX));
-    const __m512i rem = _mm512_and_si512(h, q->mask);
-    const __m512i thr = _mm512_mask_add_epi32(q->half, _mm512_cmplt_epi32_mask(h, zero), q->half, one);
-    const __m512i r = _mm512_srav_epi32(h, q->right);
-    return _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(rem, thr), r, one);
+    const __m512i lim = _mm512_set1_epi64(-((int64_t)1 << 30));
+    if (q->any_left) x = _mm512_sllv_epi32(x, q->left);
+    __m512i pe = _mm512_mul_epi32(x, q->me);
+    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), q->mo);
+    const __mmask8 ne = _mm512_cmplt_epi64_mask(pe, lim), no = _mm512_cmplt_epi64_mask(po, lim);
+    pe = _mm512_mask_sub_epi64(_mm512_add_epi64(pe, q->adde), ne, _mm512_add_epi64(pe, q->adde), q->sube);
+    po = _mm512_mask_sub_epi64(_mm512_add_epi64(po, q->addo), no, _mm512_add_epi64(po, q->addo), q->subo);
+    pe = _mm512_srav_epi64(pe, q->she);
+    po = _mm512_srav_epi64(po, q->sho);
+    return _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
 }
 
-/* 16 lanes of the single-rounding form: (x·m + 2^(total−1)) >> total in 64 bits, total = 31 − shift. */
 INLINE VNNI __m512i mbqm_single16(__m512i x, const rq16 *q) {
-    __m512i pe = _mm512_mul_epi32(x, q->m);
-    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(q->m, 32));
-    pe = _mm512_srav_epi64(_mm512_add_epi64(pe, q->re), q->te);
-    po = _mm512_srav_epi64(_mm512_add_epi64(po, q->ro), q->to);
+    __m512i pe = _mm512_mul_epi32(x, q->me);
+    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), q->mo);
+    pe = _mm512_srav_epi64(_mm512_add_epi64(pe, q->adde), q->she);
+    po = _mm512_srav_epi64(_mm512_add_epi64(po, q->addo), q->sho);
     return _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
 }
 
