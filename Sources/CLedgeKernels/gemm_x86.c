@@ -18,6 +18,14 @@
 
 static inline int32_t load32(const void *p) { int32_t v; memcpy(&v, p, 4); return v; }
 
+/* The n (1..3) bytes at p as the low bytes of an int32, the rest zero (no call, no over-read). */
+static inline int32_t load_tail(const int8_t *p, int32_t n) {
+    uint32_t v = (uint8_t)p[0];
+    if (n > 1) v |= (uint32_t)(uint8_t)p[1] << 8;
+    if (n > 2) v |= (uint32_t)(uint8_t)p[2] << 16;
+    return (int32_t)v;
+}
+
 /* ---------------------------------------------------------------- AVX2 */
 
 void ledge_pack_avx2(const int8_t *w, int32_t rows, int32_t depth, void *packed) {
@@ -170,9 +178,7 @@ INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, co
         __m512i wv[4];
         for (int b = 0; b < MB; b++) wv[b] = _mm512_load_si512((const void *)(pw + b * rbStride + (int64_t)nqf * 64));
         for (int c = 0; c < NC; c++) {
-            int32_t t = 0;
-            memcpy(&t, x + (int64_t)c * ldx + 4 * nqf, (size_t)tail);
-            __m512i xb = _mm512_set1_epi32(t);
+            __m512i xb = _mm512_set1_epi32(load_tail(x + (int64_t)c * ldx + 4 * nqf, tail));
             for (int b = 0; b < MB; b++) acc[b][c] = _mm512_dpbusd_epi32(acc[b][c], wv[b], xb);
         }
     }
