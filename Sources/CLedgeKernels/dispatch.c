@@ -105,8 +105,8 @@ void ledge_pack(int path, const int8_t *w, int32_t rows, int32_t depth, void *pa
     }
 }
 
-void ledge_gemm_packed(int path, const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
-                       const int32_t *bias, int32_t *out) {
+void ledge_gemm_packed(int path, const void *packed, const int8_t *x, int64_t ldx, int32_t rows, int32_t depth,
+                       int32_t cols, const int32_t *bias, int32_t *out) {
     if (rows <= 0 || cols <= 0) return;
     if (depth <= 0) {
         for (int32_t c = 0; c < cols; c++)
@@ -115,14 +115,14 @@ void ledge_gemm_packed(int path, const void *packed, const int8_t *x, int32_t ro
     }
     switch (path) {
 #if defined(__x86_64__)
-    case LEDGE_PATH_AVX2: ledge_gemm_avx2(packed, x, rows, depth, cols, bias, out); return;
-    case LEDGE_PATH_AVX512VNNI: ledge_gemm_vnni(packed, x, rows, depth, cols, bias, out); return;
+    case LEDGE_PATH_AVX2: ledge_gemm_avx2(packed, x, ldx, rows, depth, cols, bias, out); return;
+    case LEDGE_PATH_AVX512VNNI: ledge_gemm_vnni(packed, x, ldx, rows, depth, cols, bias, out); return;
 #endif
 #if defined(__aarch64__)
-    case LEDGE_PATH_NEON: ledge_gemm_neon(packed, x, rows, depth, cols, bias, out); return;
-    case LEDGE_PATH_NEONDOT: ledge_gemm_neondot(packed, x, rows, depth, cols, bias, out); return;
+    case LEDGE_PATH_NEON: ledge_gemm_neon(packed, x, ldx, rows, depth, cols, bias, out); return;
+    case LEDGE_PATH_NEONDOT: ledge_gemm_neondot(packed, x, ldx, rows, depth, cols, bias, out); return;
 #endif
-    default: ledge_gemm_portable_packed(packed, x, rows, depth, cols, bias, out); return;
+    default: ledge_gemm_portable_packed(packed, x, ldx, rows, depth, cols, bias, out); return;
     }
 }
 
@@ -133,7 +133,7 @@ void ledge_gemm_s8_path(int path, const int8_t *w, const int8_t *x, int32_t rows
     void *p = aligned_alloc(64, n ? n : 64);
     if (!p) { ledge_gemm_s8_reference(w, x, rows, depth, cols, bias, out); return; }
     ledge_pack(path, w, rows, depth, p);
-    ledge_gemm_packed(path, p, x, rows, depth, cols, bias, out);
+    ledge_gemm_packed(path, p, x, depth, rows, depth, cols, bias, out);
     free(p);
 }
 
@@ -146,4 +146,18 @@ uint64_t ledge_peak_probe(int path, uint64_t iterations) {
 #endif
     default: return 0;
     }
+}
+
+void ledge_requantize(int path, const int32_t *acc, int64_t count, int32_t channels, const int32_t *mult,
+                      const int32_t *shift, int32_t zero_point, int32_t lo, int32_t hi, int single_rounding,
+                      int8_t *out) {
+    if (count <= 0 || channels <= 0) return;
+#if defined(__x86_64__)
+    if (path == LEDGE_PATH_AVX512VNNI && ledge_kernels_available(path)) {
+        ledge_requantize_avx512(acc, count, channels, mult, shift, zero_point, lo, hi, single_rounding, out);
+        return;
+    }
+#endif
+    (void)path;
+    ledge_requantize_scalar(acc, count, channels, mult, shift, zero_point, lo, hi, single_rounding, out);
 }

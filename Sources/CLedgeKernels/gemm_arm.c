@@ -49,7 +49,7 @@ void ledge_pack_neon(const int8_t *w, int32_t rows, int32_t depth, void *packed)
                 }
 }
 
-INLINE void neon_tile(const int8_t *pw, const int8_t *x, int32_t depth, const int NC, const int32_t *bias,
+INLINE void neon_tile(const int8_t *pw, const int8_t *x, int64_t ldx, int32_t depth, const int NC, const int32_t *bias,
                       int32_t rows, int32_t r0, int32_t *out) {
     const int32_t nk = LEDGE_CEIL(depth, 16);
     int32x4_t acc[4][NEON_NC];
@@ -58,7 +58,7 @@ INLINE void neon_tile(const int8_t *pw, const int8_t *x, int32_t depth, const in
     for (int32_t kc = 0; kc < nk; kc++) {
         int8x16_t wv[4], xv[NEON_NC];
         for (int i = 0; i < 4; i++) wv[i] = vld1q_s8(pw + (int64_t)kc * 64 + 16 * i);
-        for (int c = 0; c < NC; c++) xv[c] = load_x16(x + (int64_t)c * depth, kc * 16, depth);
+        for (int c = 0; c < NC; c++) xv[c] = load_x16(x + (int64_t)c * ldx, kc * 16, depth);
         for (int i = 0; i < 4; i++)
             for (int c = 0; c < NC; c++) {
                 int16x8_t p = vmull_s8(vget_low_s8(wv[i]), vget_low_s8(xv[c]));
@@ -73,21 +73,21 @@ INLINE void neon_tile(const int8_t *pw, const int8_t *x, int32_t depth, const in
     }
 }
 
-void ledge_gemm_neon(const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
+void ledge_gemm_neon(const void *packed, const int8_t *x, int64_t ldx, int32_t rows, int32_t depth, int32_t cols,
                      const int32_t *bias, int32_t *out) {
     const int32_t nk = LEDGE_CEIL(depth, 16), nrb = LEDGE_CEIL(rows, 4);
     const int64_t rbStride = (int64_t)nk * 64;
     for (int32_t c0 = 0; c0 < cols; c0 += NEON_NC) {
         const int nc = cols - c0 < NEON_NC ? cols - c0 : NEON_NC;
-        const int8_t *xt = x + (int64_t)c0 * depth;
+        const int8_t *xt = x + (int64_t)c0 * ldx;
         int32_t *oc = out + (int64_t)c0 * rows;
         for (int32_t rb = 0; rb < nrb; rb++) {
             const int8_t *pw = (const int8_t *)packed + rb * rbStride;
             switch (nc) {
-            case 1: neon_tile(pw, xt, depth, 1, bias, rows, rb * 4, oc); break;
-            case 2: neon_tile(pw, xt, depth, 2, bias, rows, rb * 4, oc); break;
-            case 3: neon_tile(pw, xt, depth, 3, bias, rows, rb * 4, oc); break;
-            default: neon_tile(pw, xt, depth, 4, bias, rows, rb * 4, oc); break;
+            case 1: neon_tile(pw, xt, ldx, depth, 1, bias, rows, rb * 4, oc); break;
+            case 2: neon_tile(pw, xt, ldx, depth, 2, bias, rows, rb * 4, oc); break;
+            case 3: neon_tile(pw, xt, ldx, depth, 3, bias, rows, rb * 4, oc); break;
+            default: neon_tile(pw, xt, ldx, depth, 4, bias, rows, rb * 4, oc); break;
             }
         }
     }
@@ -115,7 +115,7 @@ void ledge_pack_neondot(const int8_t *w, int32_t rows, int32_t depth, void *pack
     A = vdotq_laneq_s32(A, (W)[3], X, 3);
 
 INLINE __attribute__((target("dotprod"))) void dot_tile(const int8_t *pw, int64_t rbStride, const int MB,
-                                                        const int8_t *x, int32_t depth, const int NC,
+                                                        const int8_t *x, int64_t ldx, int32_t depth, const int NC,
                                                         const int32_t *bias, int32_t rows, int32_t r0,
                                                         int32_t *out) {
     const int32_t nk = LEDGE_CEIL(depth, 16);
@@ -126,7 +126,7 @@ INLINE __attribute__((target("dotprod"))) void dot_tile(const int8_t *pw, int64_
         int8x16_t wv[2][4], xv[NEON_NC];
         for (int b = 0; b < MB; b++)
             for (int q = 0; q < 4; q++) wv[b][q] = vld1q_s8(pw + b * rbStride + (int64_t)kc * 64 + 16 * q);
-        for (int c = 0; c < NC; c++) xv[c] = load_x16(x + (int64_t)c * depth, kc * 16, depth);
+        for (int c = 0; c < NC; c++) xv[c] = load_x16(x + (int64_t)c * ldx, kc * 16, depth);
         for (int b = 0; b < MB; b++)
             for (int c = 0; c < NC; c++) { DOT_Q(acc[b][c], wv[b], xv[c]) }
     }
@@ -140,20 +140,20 @@ INLINE __attribute__((target("dotprod"))) void dot_tile(const int8_t *pw, int64_
 
 #define DOT_COLS(MB, NCV)                                                                                  \
     switch (NCV) {                                                                                         \
-    case 1: dot_tile(pw, rbStride, MB, xt, depth, 1, bias, rows, rb * 4, oc); break;                       \
-    case 2: dot_tile(pw, rbStride, MB, xt, depth, 2, bias, rows, rb * 4, oc); break;                       \
-    case 3: dot_tile(pw, rbStride, MB, xt, depth, 3, bias, rows, rb * 4, oc); break;                       \
-    default: dot_tile(pw, rbStride, MB, xt, depth, 4, bias, rows, rb * 4, oc); break;                      \
+    case 1: dot_tile(pw, rbStride, MB, xt, ldx, depth, 1, bias, rows, rb * 4, oc); break;                       \
+    case 2: dot_tile(pw, rbStride, MB, xt, ldx, depth, 2, bias, rows, rb * 4, oc); break;                       \
+    case 3: dot_tile(pw, rbStride, MB, xt, ldx, depth, 3, bias, rows, rb * 4, oc); break;                       \
+    default: dot_tile(pw, rbStride, MB, xt, ldx, depth, 4, bias, rows, rb * 4, oc); break;                      \
     }
 
 __attribute__((target("dotprod")))
-void ledge_gemm_neondot(const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
+void ledge_gemm_neondot(const void *packed, const int8_t *x, int64_t ldx, int32_t rows, int32_t depth, int32_t cols,
                         const int32_t *bias, int32_t *out) {
     const int32_t nk = LEDGE_CEIL(depth, 16), nrb = LEDGE_CEIL(rows, 4);
     const int64_t rbStride = (int64_t)nk * 64;
     for (int32_t c0 = 0; c0 < cols; c0 += NEON_NC) {
         const int nc = cols - c0 < NEON_NC ? cols - c0 : NEON_NC;
-        const int8_t *xt = x + (int64_t)c0 * depth;
+        const int8_t *xt = x + (int64_t)c0 * ldx;
         int32_t *oc = out + (int64_t)c0 * rows;
         int32_t rb = 0;
         for (; rb + 2 <= nrb; rb += 2) {

@@ -18,6 +18,14 @@
 
 static inline int32_t load32(const void *p) { int32_t v; memcpy(&v, p, 4); return v; }
 
+/* The n (1..3) bytes at p as the low bytes of an int32, the rest zero (no call, no over-read). */
+static inline int32_t load_tail(const int8_t *p, int32_t n) {
+    uint32_t v = (uint8_t)p[0];
+    if (n > 1) v |= (uint32_t)(uint8_t)p[1] << 8;
+    if (n > 2) v |= (uint32_t)(uint8_t)p[2] << 16;
+    return (int32_t)v;
+}
+
 /* ---------------------------------------------------------------- AVX2 */
 
 void ledge_pack_avx2(const int8_t *w, int32_t rows, int32_t depth, void *packed) {
@@ -92,7 +100,7 @@ INLINE AVX2 void avx2_tile(const int16_t *pw, int64_t rbStride, const int MB, co
     default: avx2_tile(pw, rbStride, MB, xs, 4, q0, nq, first, bias, rows, rb * 8, oc); break;               \
     }
 
-AVX2 void ledge_gemm_avx2(const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
+AVX2 void ledge_gemm_avx2(const void *packed, const int8_t *x, int64_t ldx, int32_t rows, int32_t depth, int32_t cols,
                           const int32_t *bias, int32_t *out) {
     const int32_t np = LEDGE_CEIL(depth, 2), nrb = LEDGE_CEIL(rows, 8);
     const int64_t rbStride = (int64_t)np * 16;
@@ -102,7 +110,7 @@ AVX2 void ledge_gemm_avx2(const void *packed, const int8_t *x, int32_t rows, int
         int32_t *oc = out + (int64_t)c0 * rows;
         for (int32_t k0 = 0; k0 < depth; k0 += AVX2_KB) {
             const int32_t kn = depth - k0 < AVX2_KB ? depth - k0 : AVX2_KB;
-            for (int c = 0; c < nc; c++) widen(x + (int64_t)(c0 + c) * depth + k0, kn, xs + c * (AVX2_KB + 2));
+            for (int c = 0; c < nc; c++) widen(x + (int64_t)(c0 + c) * ldx + k0, kn, xs + c * (AVX2_KB + 2));
             const int32_t q0 = k0 / 2, nq = LEDGE_CEIL(kn, 2);
             const int first = k0 == 0;
             int32_t rb = 0;
@@ -134,19 +142,35 @@ void ledge_pack_vnni(const int8_t *w, int32_t rows, int32_t depth, void *packed)
 
 #define VNNI_NC 8
 
+/* sum(x[0..n)) with vpdpbusd against ones, 64 bytes a step; the tail is a masked load (never reads past n). */
+INLINE VNNI int32_t column_sum(const int8_t *x, int32_t n) {
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i s = _mm512_setzero_si512();
+    int32_t k = 0;
+    for (; k + 64 <= n; k += 64) s = _mm512_dpbusd_epi32(s, ones, _mm512_loadu_si512((const void *)(x + k)));
+    if (k < n) {
+        __mmask64 m = (__mmask64)(~0ull >> (64 - (n - k)));
+        s = _mm512_dpbusd_epi32(s, ones, _mm512_maskz_loadu_epi8(m, x + k));
+    }
+    return _mm512_reduce_add_epi32(s);
+}
+
 /* MB 16-row blocks x NC columns over the whole depth; x columns at stride `depth`. */
-INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, const int8_t *x, int32_t depth,
+INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, const int8_t *x, int64_t ldx, int32_t depth,
                            const int NC, const int32_t *corr, const int32_t *bias, int32_t rows, int32_t r0,
                            int32_t *out) {
     const int32_t nqf = depth >> 2, tail = depth & 3;
     __m512i acc[4][VNNI_NC];
     for (int b = 0; b < MB; b++)
         for (int c = 0; c < NC; c++) acc[b][c] = _mm512_setzero_si512();
-    for (int32_t q = 0; q < nqf; q++) {
+    const int8_t *xp[VNNI_NC];
+    for (int c = 0; c < NC; c++) xp[c] = x + (int64_t)c * ldx;
+    const uint8_t *wp = pw;
+    for (int32_t q = 0; q < nqf; q++, wp += 64) {
         __m512i wv[4];
-        for (int b = 0; b < MB; b++) wv[b] = _mm512_load_si512((const void *)(pw + b * rbStride + (int64_t)q * 64));
+        for (int b = 0; b < MB; b++) wv[b] = _mm512_load_si512((const void *)(wp + b * rbStride));
         for (int c = 0; c < NC; c++) {
-            __m512i xb = _mm512_set1_epi32(load32(x + (int64_t)c * depth + 4 * q));
+            __m512i xb = _mm512_set1_epi32(load32(xp[c] + 4 * q));
             for (int b = 0; b < MB; b++) acc[b][c] = _mm512_dpbusd_epi32(acc[b][c], wv[b], xb);
         }
     }
@@ -154,9 +178,7 @@ INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, co
         __m512i wv[4];
         for (int b = 0; b < MB; b++) wv[b] = _mm512_load_si512((const void *)(pw + b * rbStride + (int64_t)nqf * 64));
         for (int c = 0; c < NC; c++) {
-            int32_t t = 0;
-            memcpy(&t, x + (int64_t)c * depth + 4 * nqf, (size_t)tail);
-            __m512i xb = _mm512_set1_epi32(t);
+            __m512i xb = _mm512_set1_epi32(load_tail(x + (int64_t)c * ldx + 4 * nqf, tail));
             for (int b = 0; b < MB; b++) acc[b][c] = _mm512_dpbusd_epi32(acc[b][c], wv[b], xb);
         }
     }
@@ -175,38 +197,33 @@ INLINE VNNI void vnni_tile(const uint8_t *pw, int64_t rbStride, const int MB, co
 
 #define VNNI_COLS(MB, NCV)                                                                                 \
     switch (NCV) {                                                                                         \
-    case 1: vnni_tile(pw, rbStride, MB, xt, depth, 1, corr, bias, rows, rb * 16, oc); break;               \
-    case 2: vnni_tile(pw, rbStride, MB, xt, depth, 2, corr, bias, rows, rb * 16, oc); break;               \
-    case 3: vnni_tile(pw, rbStride, MB, xt, depth, 3, corr, bias, rows, rb * 16, oc); break;               \
-    case 4: vnni_tile(pw, rbStride, MB, xt, depth, 4, corr, bias, rows, rb * 16, oc); break;               \
-    case 5: vnni_tile(pw, rbStride, MB, xt, depth, 5, corr, bias, rows, rb * 16, oc); break;               \
-    case 6: vnni_tile(pw, rbStride, MB, xt, depth, 6, corr, bias, rows, rb * 16, oc); break;               \
-    case 7: vnni_tile(pw, rbStride, MB, xt, depth, 7, corr, bias, rows, rb * 16, oc); break;               \
-    default: vnni_tile(pw, rbStride, MB, xt, depth, 8, corr, bias, rows, rb * 16, oc); break;              \
+    case 1: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 1, corr, bias, rows, rb * 16, oc); break;               \
+    case 2: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 2, corr, bias, rows, rb * 16, oc); break;               \
+    case 3: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 3, corr, bias, rows, rb * 16, oc); break;               \
+    case 4: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 4, corr, bias, rows, rb * 16, oc); break;               \
+    case 5: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 5, corr, bias, rows, rb * 16, oc); break;               \
+    case 6: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 6, corr, bias, rows, rb * 16, oc); break;               \
+    case 7: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 7, corr, bias, rows, rb * 16, oc); break;               \
+    default: vnni_tile(pw, rbStride, MB, xt, ldx, depth, 8, corr, bias, rows, rb * 16, oc); break;              \
     }
 
-VNNI void ledge_gemm_vnni(const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
+VNNI void ledge_gemm_vnni(const void *packed, const int8_t *x, int64_t ldx, int32_t rows, int32_t depth, int32_t cols,
                           const int32_t *bias, int32_t *out) {
     const int32_t nq = LEDGE_CEIL(depth, 4), nrb = LEDGE_CEIL(rows, 16);
     const int64_t rbStride = (int64_t)nq * 64;
     const uint8_t *base = (const uint8_t *)packed;
     for (int32_t c0 = 0; c0 < cols; c0 += VNNI_NC) {
         const int nc = cols - c0 < VNNI_NC ? cols - c0 : VNNI_NC;
-        const int8_t *xt = x + (int64_t)c0 * depth;
+        const int8_t *xt = x + (int64_t)c0 * ldx;
         int32_t *oc = out + (int64_t)c0 * rows;
         int32_t corr[VNNI_NC];
-        for (int c = 0; c < nc; c++) {
-            uint32_t s = 0;
-            const int8_t *xc = xt + (int64_t)c * depth;
-            for (int32_t k = 0; k < depth; k++) s += (uint32_t)(int32_t)xc[k];
-            corr[c] = (int32_t)(128u * s);
-        }
+        for (int c = 0; c < nc; c++) corr[c] = (int32_t)(128u * (uint32_t)column_sum(xt + (int64_t)c * ldx, depth));
         int32_t rb = 0;
         if (nc <= 2) {
             for (; rb + 4 <= nrb; rb += 4) {
                 const uint8_t *pw = base + rb * rbStride;
-                if (nc == 1) vnni_tile(pw, rbStride, 4, xt, depth, 1, corr, bias, rows, rb * 16, oc);
-                else vnni_tile(pw, rbStride, 4, xt, depth, 2, corr, bias, rows, rb * 16, oc);
+                if (nc == 1) vnni_tile(pw, rbStride, 4, xt, ldx, depth, 1, corr, bias, rows, rb * 16, oc);
+                else vnni_tile(pw, rbStride, 4, xt, ldx, depth, 2, corr, bias, rows, rb * 16, oc);
             }
         }
         for (; rb + 2 <= nrb; rb += 2) {
@@ -258,5 +275,110 @@ AVX2 uint64_t ledge_peak_probe_avx2(uint64_t iterations) {
     volatile int32_t sink = t[0];
     (void)sink;
     return iterations * 6 * 16;
+}
+#endif
+
+#if defined(__x86_64__)
+/* ---------------------------------------------------------------- AVX-512 requantization */
+
+/* Per 16 channels, the constants of MultiplyByQuantizedMultiplier, computed once per channel chunk; each
+   64-bit constant in an even (e) and an odd (o) lane version. */
+typedef struct {
+    __m512i left;          /* 32-bit left shifts (double rounding) */
+    int any_left;
+    __m512i me, mo;        /* multipliers in the low half of each 64-bit lane */
+    __m512i adde, addo;    /* rounding terms added to the 64-bit product */
+    __m512i sube, subo;    /* subtracted when the product is below −2^30 (double rounding) */
+    __m512i she, sho;      /* total right shifts */
+} rq16;
+
+/* Double rounding in one 64-bit step. With p = (x << left)·m, SaturatingRoundingDoublingHighMul is
+   h = floor((p + 2^30) / 2^31) for every p (its nudge ±2^30 and truncating division collapse to that), and
+   RoundingDivideByPOT(h, r) = floor((h + 2^(r−1) − [h < 0]) / 2^r) for r ≥ 1 (h itself for r = 0). Nested
+   floors of divisions by powers of two compose, and h < 0 exactly when p < −2^30, so the result is
+   floor((p + 2^30 + 2^(30+r) − [p < −2^30]·2^31) / 2^(31+r)): no intermediate rounding is lost, and the
+   sum stays within 64 bits (|p| < 2^62). The saturating case x = m = INT32_MIN cannot occur: multipliers
+   from QuantizeMultiplier are ≥ 0. Single rounding: (x·m + 2^(t−1)) >> t with t = 31 − shift. */
+INLINE VNNI rq16 rq16_load(const int32_t *mult, const int32_t *shift, __mmask16 k, int single) {
+    rq16 q;
+    const __m512i zero = _mm512_setzero_si512(), lo32 = _mm512_set1_epi64(0xFFFFFFFFll);
+    const __m512i one64 = _mm512_set1_epi64(1);
+    const __m512i s = _mm512_maskz_loadu_epi32(k, shift), m = _mm512_maskz_loadu_epi32(k, mult);
+    q.me = m;
+    q.mo = _mm512_srli_epi64(m, 32);
+    if (single) {
+        q.left = zero; q.any_left = 0;
+        const __m512i t = _mm512_sub_epi32(_mm512_set1_epi32(31), s);
+        q.she = _mm512_and_si512(t, lo32);
+        q.sho = _mm512_srli_epi64(t, 32);
+        q.adde = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.she, one64));
+        q.addo = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.sho, one64));
+        q.sube = q.subo = zero;
+        return q;
+    }
+    q.left = _mm512_max_epi32(s, zero);
+    q.any_left = _mm512_cmpgt_epi32_mask(s, zero) != 0;
+    const __m512i r = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
+    const __m512i re = _mm512_and_si512(r, lo32), ro = _mm512_srli_epi64(r, 32);
+    const __m512i b30 = _mm512_set1_epi64((int64_t)1 << 30), b31 = _mm512_set1_epi64((int64_t)1 << 31);
+    const __mmask8 pe = _mm512_cmpgt_epi64_mask(re, zero), po = _mm512_cmpgt_epi64_mask(ro, zero);
+    q.adde = _mm512_mask_add_epi64(b30, pe, b30, _mm512_sllv_epi64(b30, re));
+    q.addo = _mm512_mask_add_epi64(b30, po, b30, _mm512_sllv_epi64(b30, ro));
+    q.sube = _mm512_maskz_mov_epi64(pe, b31);
+    q.subo = _mm512_maskz_mov_epi64(po, b31);
+    q.she = _mm512_add_epi64(re, _mm512_set1_epi64(31));
+    q.sho = _mm512_add_epi64(ro, _mm512_set1_epi64(31));
+    return q;
+}
+
+INLINE VNNI __m512i mbqm_double16(__m512i x, const rq16 *q) {
+    const __m512i lim = _mm512_set1_epi64(-((int64_t)1 << 30));
+    if (q->any_left) x = _mm512_sllv_epi32(x, q->left);
+    __m512i pe = _mm512_mul_epi32(x, q->me);
+    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), q->mo);
+    const __mmask8 ne = _mm512_cmplt_epi64_mask(pe, lim), no = _mm512_cmplt_epi64_mask(po, lim);
+    pe = _mm512_mask_sub_epi64(_mm512_add_epi64(pe, q->adde), ne, _mm512_add_epi64(pe, q->adde), q->sube);
+    po = _mm512_mask_sub_epi64(_mm512_add_epi64(po, q->addo), no, _mm512_add_epi64(po, q->addo), q->subo);
+    pe = _mm512_srav_epi64(pe, q->she);
+    po = _mm512_srav_epi64(po, q->sho);
+    return _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
+}
+
+INLINE VNNI __m512i mbqm_single16(__m512i x, const rq16 *q) {
+    __m512i pe = _mm512_mul_epi32(x, q->me);
+    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), q->mo);
+    pe = _mm512_srav_epi64(_mm512_add_epi64(pe, q->adde), q->she);
+    po = _mm512_srav_epi64(_mm512_add_epi64(po, q->addo), q->sho);
+    return _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
+}
+
+VNNI void ledge_requantize_avx512(const int32_t *acc, int64_t count, int32_t channels, const int32_t *mult,
+                                  const int32_t *shift, int32_t zp, int32_t lo, int32_t hi, int single, int8_t *out) {
+    const __m512i vzp = _mm512_set1_epi32(zp), vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
+    const int64_t pixels = count / channels;
+    for (int32_t c = 0; c < channels; c += 16) {
+        const int32_t n = channels - c < 16 ? channels - c : 16;
+        const __mmask16 k = (__mmask16)(n == 16 ? 0xFFFF : ((1u << n) - 1));
+        const rq16 q = rq16_load(mult + c, shift + c, k, single);
+        const int32_t *a = acc + c;
+        int8_t *o = out + c;
+        if (single) {
+            for (int64_t i = 0; i < pixels; i++, a += channels, o += channels) {
+                __m512i v = mbqm_single16(_mm512_maskz_loadu_epi32(k, a), &q);
+                v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, vzp), vlo), vhi);
+                _mm_mask_storeu_epi8(o, k, _mm512_cvtepi32_epi8(v));
+            }
+        } else {
+            for (int64_t i = 0; i < pixels; i++, a += channels, o += channels) {
+                __m512i v = mbqm_double16(_mm512_maskz_loadu_epi32(k, a), &q);
+                v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, vzp), vlo), vhi);
+                _mm_mask_storeu_epi8(o, k, _mm512_cvtepi32_epi8(v));
+            }
+        }
+    }
+    /* A partial last pixel (count not a multiple of channels) goes through the scalar loop. */
+    if (pixels * channels < count)
+        ledge_requantize_scalar(acc + pixels * channels, count - pixels * channels, channels, mult, shift, zp, lo, hi,
+                                single, out + pixels * channels);
 }
 #endif

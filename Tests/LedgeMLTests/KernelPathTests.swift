@@ -4,6 +4,9 @@
 import CLedgeKernels
 @testable import LedgeML
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite struct KernelPathTests {
     static let paths: [Int32] = (0..<Int32(LEDGE_PATH_COUNT)).filter { ledge_kernels_available($0) != 0 }
@@ -81,6 +84,49 @@ import Testing
                 }
             }
             #expect(got == Self.portable(c), "path \(String(cString: ledge_kernels_path_name(path))) \(c.rows)x\(c.depth)x\(c.cols)")
+        }
+    }
+
+    /// Requantization (TFLite's MultiplyByQuantizedMultiplier, both roundings, + zero point, clamp) on each
+    /// path against the Swift reference functions, over real multipliers from QuantizedMultiplier with
+    /// shifts −31...+8 and accumulators up to the int32 extremes.
+    @Test(arguments: paths)
+    func requantizeMatchesReference(_ path: Int32) {
+        var rng = SplitMix(seed: 99 &+ UInt64(path))
+        let channels = 37, pixels = 23
+        var mults: [QuantizedMultiplier] = (0..<channels).map { _ in
+            QuantizedMultiplier(Double(rng.next() % 1_000_000 + 1) / 1_000_000 * pow(2.0, Double(Int(rng.next() % 40) - 31)))
+        }
+        mults[0] = QuantizedMultiplier(0.5); mults[1] = QuantizedMultiplier(0.999999999); mults[2] = QuantizedMultiplier(300)
+        let m = mults.map(\.multiplier), sh = mults.map(\.shift)
+        let acc: [Int32] = (0..<(channels * pixels)).map { i in
+            if i % 41 == 0 { return Int32.min }
+            if i % 43 == 0 { return Int32.max }
+            let r = rng.next()
+            return r % 3 == 0 ? Int32(truncatingIfNeeded: r >> 32) : Int32(truncatingIfNeeded: Int64(r >> 44) - (1 << 19))
+        }
+        for single in [false, true] {
+            let packed = PackedWeights([0], rows: 1, depth: 1, path: path)
+            var got = [Int8](repeating: 0, count: acc.count)
+            acc.withUnsafeBufferPointer { a in
+                m.withUnsafeBufferPointer { mp in
+                    sh.withUnsafeBufferPointer { sp in
+                        got.withUnsafeMutableBufferPointer { o in
+                            packed.requantize(a.baseAddress!, count: acc.count, channels: channels, multipliers: mp.baseAddress!,
+                                              shifts: sp.baseAddress!, zeroPoint: -7, min: -120, max: 125, singleRounding: single,
+                                              o.baseAddress!)
+                        }
+                    }
+                }
+            }
+            var bad = 0
+            for i in 0..<acc.count {
+                let c = i % channels
+                let v = single ? multiplyByQuantizedMultiplierSingleRounding(acc[i], m[c], sh[c])
+                    : multiplyByQuantizedMultiplierDoubleRounding(acc[i], m[c], sh[c])
+                if Int8(truncatingIfNeeded: min(max(v &+ -7, -120), 125)) != got[i] { bad += 1 }
+            }
+            #expect(bad == 0, "path \(String(cString: ledge_kernels_path_name(path))) single \(single): \(bad) differ")
         }
     }
 

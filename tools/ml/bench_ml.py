@@ -163,6 +163,14 @@ def main():
             notes.append(f"{name}: ONNX Runtime failed: {e}")
         results.append(row)
 
+    # The floor of a LiteRT invoke from Python: a model of one RELU on 51 values.
+    floor_model = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "Models", "relu_relu6_ops", "model.tflite")
+    if os.path.isfile(floor_model):
+        it = litert_interp(floor_model, "auto")
+        floor = stats([time_calls(it.invoke, seconds)[0] for _ in range(repeats)])
+        notes.append(f"LiteRT call floor (Python → invoke of a 2-op 51-value model, XNNPACK): {floor['median']:.2f} µs "
+                     "(part of every LiteRT figure above; Ledge's figures have no such overhead)")
+
     rng = np.random.default_rng(3)
     for label, rows, depth, cols in (("gemv 1024x1024", 1024, 1024, 1), ("gemm 256x256x256", 256, 256, 256)):
         log(label)

@@ -73,6 +73,61 @@ int main(int argc, char **argv) {
             }
         }
     }
+    /* Overlapping columns (ldx < depth), as a 1-D convolution reads its input in place. */
+    for (int p = 0; p < LEDGE_PATH_COUNT; p++) {
+        if (!ledge_kernels_available(p)) continue;
+        static const int lds[][4] = {{32, 160, 30, 32}, {8, 24, 30, 8}, {17, 51, 9, 17}, {5, 15, 40, 3}};
+        for (int s = 0; s < 4; s++) {
+            const int rows = lds[s][0], depth = lds[s][1], cols = lds[s][2], ldx = lds[s][3];
+            size_t nx = (size_t)(cols - 1) * ldx + depth, nw = (size_t)rows * depth, no = (size_t)rows * cols;
+            int8_t *w = malloc(nw);
+            int32_t *ref = malloc(sizeof(int32_t) * no), *got = malloc(sizeof(int32_t) * no);
+            void *xb; size_t xl;
+            int8_t *x = guarded(nx, &xb, &xl);
+            for (size_t i = 0; i < nw; i++) w[i] = (int8_t)((int)(next() % 255) - 127);
+            for (size_t i = 0; i < nx; i++) x[i] = (int8_t)next();
+            for (int c = 0; c < cols; c++) ledge_gemm_s8_reference(w, x + (size_t)c * ldx, rows, depth, 1, NULL, ref + (size_t)c * rows);
+            size_t n = ledge_pack_size(p, rows, depth);
+            void *packed = aligned_alloc(64, n);
+            ledge_pack(p, w, rows, depth, packed);
+            ledge_gemm_packed(p, packed, x, ldx, rows, depth, cols, NULL, got);
+            checks++;
+            if (memcmp(ref, got, sizeof(int32_t) * no) != 0) {
+                failures++;
+                fprintf(stderr, "MISMATCH path %s overlapping %dx%dx%d ldx %d\n", ledge_kernels_path_name(p), rows, depth, cols, ldx);
+            }
+            free(packed); free(w); free(ref); free(got); munmap(xb, xl);
+        }
+    }
+    /* Requantization on every path against the scalar loop (path 0), both roundings. */
+    for (int p = 1; p < LEDGE_PATH_COUNT; p++) {
+        if (!ledge_kernels_available(p)) continue;
+        for (int single = 0; single < 2; single++) {
+            enum { CH = 37, N = 37 * 29 };
+            int32_t acc[N], mult[CH], shift[CH];
+            int8_t a[N], b[N];
+            for (int c = 0; c < CH; c++) {
+                mult[c] = (int32_t)((1u << 30) + (uint32_t)(next() % (1u << 30)));
+                if (c == 0) mult[c] = 0x7FFFFFFF;
+                if (c == 1) mult[c] = 1 << 30;
+                shift[c] = (int32_t)(next() % 40) - 31;
+                if (shift[c] > 8) shift[c] = 8;
+            }
+            for (int i = 0; i < N; i++) {
+                uint64_t r = next();
+                acc[i] = (r & 3) == 0 ? (int32_t)(r >> 32) : (int32_t)((int64_t)(r >> 40) - (1 << 23));
+                if (i % 97 == 0) acc[i] = INT32_MIN;
+                if (i % 89 == 0) acc[i] = INT32_MAX;
+            }
+            ledge_requantize(0, acc, N, CH, mult, shift, -5, -128, 127, single, a);
+            ledge_requantize(p, acc, N, CH, mult, shift, -5, -128, 127, single, b);
+            checks++;
+            if (memcmp(a, b, N) != 0) {
+                failures++;
+                fprintf(stderr, "MISMATCH requantize path %s single %d\n", ledge_kernels_path_name(p), single);
+            }
+        }
+    }
     int missing = 0;
     for (int a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--expect") == 0) continue;

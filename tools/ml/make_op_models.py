@@ -67,11 +67,27 @@ MODELS = {
     # Not supported by LedgeML on purpose: the error must name the operator (no goldens for it).
     "unsupported/pad": ([(1, 4, 4, 3)], lambda x: tf.pad(conv(x, 3, (1, 1)), [[0, 0], [1, 1], [1, 1], [0, 0]]), (0, 1), "int8"),
     "quantize_requant": ([(1, 8)], lambda x: tf.concat([x, dense(x, 8) * 10.0], axis=-1), (0, 1), "int8"),
+    # Coverage added later (appended so the models above keep their weights when everything is rebuilt).
+    "depthwise_1ch_relu": ([(1, 7, 7, 1)], lambda x: dw(x, 1, 3, 1, "SAME", tf.nn.relu), (0, 1), "int8"),
+    "depthwise_63_relu6": ([(1, 5, 5, 63)], lambda x: dw(x, 1, 3, 1, "SAME", relu6), (0, 1), "int8"),
+    "conv_63_to_63_relu6": ([(1, 4, 4, 63)], lambda x: conv(x, 63, (3, 3), 1, "SAME", act=relu6), (0, 1), "int8"),
+    "conv_rows_valid_3_to_17": ([(1, 2, 20, 3)], lambda x: conv(x, 17, (1, 3), 1, "VALID", act=tf.nn.relu), (0, 1), "int8"),
+    "conv_rows_stride_h2": ([(1, 6, 9, 3)], lambda x: conv(x, 1, (1, 4), (2, 1), "SAME"), (0, 1), "int8"),
+    "conv_1x1_direct_3_to_17": ([(1, 3, 5, 3)], lambda x: conv(x, 17, (1, 1), 1, "SAME", act=relu6), (0, 1), "int8"),
+    "fc_1_unit_tanh": ([(1, 63)], lambda x: tf.tanh(dense(x, 1)), (0, 1), "int8"),
+    "fc_per_tensor_17": ([(1, 17)], lambda x: dense(x, 17, tf.nn.relu), (0, 1), "int8", {"per_tensor_dense": True}),
+    "add_fused_relu6": ([(1, 63), (1, 63)], lambda a, b: tf.nn.relu6(a + b), (0, 2), "int8"),
+    "mul_fused_relu": ([(1, 3, 17), (1, 3, 17)], lambda a, b: tf.nn.relu(a * b), (0, 1), "int8"),
+    "concat3_axis1": ([(1, 3, 5), (1, 1, 5), (1, 17, 5)], lambda a, b, c: tf.concat([a, b * 2.0, c], axis=1), (0, 1), "int8"),
+    "tanh_sigmoid_saturating": ([(1, 17)], lambda x: tf.concat([tf.tanh(x), tf.sigmoid(x)], axis=-1), (0, 10), "int8"),
+    "extreme_conv_huge_input": ([(1, 5, 5, 3)], lambda x: conv(x * 1e-3, 17, (3, 3), 1, "SAME"), (0, 1e3), "int8"),
+    "extreme_fc_tiny_weights": ([(1, 63)], lambda x: tf.matmul(x, w(63, 3, scale=1e-4)) + w(3, scale=1e-5), (0, 1), "int8"),
 }
 
 
 def build(name, out):
-    shapes, fn, (mu, sd), io = MODELS[name]
+    shapes, fn, (mu, sd), io = MODELS[name][:4]
+    opts = MODELS[name][4] if len(MODELS[name]) > 4 else {}
     specs = [tf.TensorSpec(s, tf.float32) for s in shapes]
     f = tf.function(fn).get_concrete_function(*specs)
 
@@ -84,6 +100,8 @@ def build(name, out):
     c.optimizations = [tf.lite.Optimize.DEFAULT]
     c.representative_dataset = rep
     c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    if opts.get("per_tensor_dense"):
+        c._experimental_disable_per_channel_quantization_for_dense_layers = True
     if io == "int8":
         c.inference_input_type = tf.int8
         c.inference_output_type = tf.int8

@@ -41,11 +41,21 @@ size_t ledge_pack_size(int path, int32_t rows, int32_t depth);
 /// 64-byte aligned) in the layout of `path`.
 void ledge_pack(int path, const int8_t *w, int32_t rows, int32_t depth, void *packed);
 
-/// out[c*rows + r] = bias[r] + sum_k w[r][k] * x[c*depth + k] for c < cols, with 32-bit wrapping sums,
-/// from weights packed for `path` (which must be available). `bias` may be NULL (zeros). Never allocates,
-/// never reads x or out outside the given sizes.
-void ledge_gemm_packed(int path, const void *packed, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,
-                       const int32_t *bias, int32_t *out);
+/// out[c*rows + r] = bias[r] + sum_k w[r][k] * x[c*ldx + k] for c < cols, with 32-bit wrapping sums,
+/// from weights packed for `path` (which must be available). `bias` may be NULL (zeros). Columns may
+/// overlap (ldx < depth: a 1-D convolution reads its input rows in place). Never allocates, never reads
+/// x outside [x, x + (cols-1)*ldx + depth).
+void ledge_gemm_packed(int path, const void *packed, const int8_t *x, int64_t ldx, int32_t rows, int32_t depth,
+                       int32_t cols, const int32_t *bias, int32_t *out);
+
+/// TFLite's requantization of int32 accumulators laid out [count/channels][channels]: for channel c,
+/// out = clamp(MultiplyByQuantizedMultiplier(acc, mult[c], shift[c]) + zero_point, lo, hi) as int8.
+/// single_rounding = 0: the default double rounding (SaturatingRoundingDoublingHighMul, then
+/// RoundingDivideByPOT); 1: one rounding of acc*mult / 2^(31-shift), half up (the int64 form).
+/// `path` picks the SIMD version (AVX-512 on avx512vnni; the scalar C loop elsewhere).
+void ledge_requantize(int path, const int32_t *acc, int64_t count, int32_t channels, const int32_t *mult,
+                      const int32_t *shift, int32_t zero_point, int32_t lo, int32_t hi, int single_rounding,
+                      int8_t *out);
 
 /// Convenience for tests and benchmarks: packs (allocating) and runs on `path`; portable if unavailable.
 void ledge_gemm_s8_path(int path, const int8_t *w, const int8_t *x, int32_t rows, int32_t depth, int32_t cols,

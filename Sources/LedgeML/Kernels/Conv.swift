@@ -26,11 +26,19 @@ final class ConvKernel: Kernel {
     let multipliers: Owned<Int32>, shifts: Owned<Int32>
     let input: Int, output: Int
     let inputZeroPoint: Int8, outputZeroPoint: Int32, actMin: Int32, actMax: Int32
-    /// Output pixels per GEMM call.
+    enum Mode {
+        /// 1×1, stride 1, no padding: the input already is the patch matrix.
+        case direct
+        /// One filter row, horizontal stride and dilation 1: each output row is one GEMM over a padded copy
+        /// of its input row, consecutive patches overlapping (column stride inC).
+        case rows
+        /// Anything else: patches gathered in blocks of output pixels.
+        case gather
+    }
+    let mode: Mode
+    /// Output pixels per GEMM call (gather mode).
     let block: Int
-    /// 1×1, stride 1, no padding: the input already is the patch matrix.
-    let direct: Bool
-    let patches: Owned<Int8>
+    let scratch: Owned<Int8>
     let accumulators: Owned<Int32>
 
     init(g: Window, weights: [Int8], path: Int32, bias: [Int32], multipliers: [QuantizedMultiplier], input: Int,
@@ -50,11 +58,26 @@ final class ConvKernel: Kernel {
         self.input = input; self.output = output
         self.inputZeroPoint = Int8(truncatingIfNeeded: inputZeroPoint)
         self.outputZeroPoint = outputZeroPoint; self.actMin = actMin; self.actMax = actMax
-        direct = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0
-            && g.outH == g.inH && g.outW == g.inW
-        // About 16 KB of patches per block keeps them in L1 next to the packed weights.
-        block = max(1, min(g.outH * g.outW, max(8, 16384 / max(depth, 1)) / 8 * 8))
-        patches = Owned(repeating: 0, count: direct ? 1 : block * depth)
+        if g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0
+            && g.outH == g.inH && g.outW == g.inW {
+            mode = .direct
+        } else if g.kH == 1 && g.strideW == 1 && g.dilationW == 1 {
+            mode = .rows
+        } else {
+            mode = .gather
+        }
+        switch mode {
+        case .direct:
+            block = max(1, min(g.outH * g.outW, 256))
+            scratch = Owned(repeating: 0, count: 1)
+        case .rows:
+            block = g.outW
+            scratch = Owned(repeating: 0, count: (g.outW + g.kW - 1) * g.inC)
+        case .gather:
+            // About 16 KB of patches per block keeps them in L1 next to the packed weights.
+            block = max(1, min(g.outH * g.outW, max(8, 16384 / max(depth, 1)) / 8 * 8))
+            scratch = Owned(repeating: 0, count: block * depth)
+        }
         accumulators = Owned(repeating: 0, count: block * g.outC)
     }
 
@@ -63,20 +86,44 @@ final class ConvKernel: Kernel {
     func run(_ arena: UnsafeMutableRawPointer) {
         let x = (arena + input).assumingMemoryBound(to: Int8.self)
         let y = (arena + output).assumingMemoryBound(to: Int8.self)
-        let depth = g.kH * g.kW * g.inC
-        let p = patches.pointer, acc = accumulators.pointer
         let outC = g.outC, inC = g.inC, pixels = g.outH * g.outW
-        let m = multipliers.pointer, s = shifts.pointer
+        let acc = accumulators.pointer
         for b in 0..<g.batches {
-            var p0 = 0
-            while p0 < pixels {
-                let n = min(block, pixels - p0)
-                let cols: UnsafePointer<Int8>
-                if direct {
-                    cols = UnsafePointer(x + (b * pixels + p0) * inC)
-                } else {
-                    // Gather n patches; taps outside the input hold the input zero point, so the folded
-                    // −zp_in·Σw term is exact at the borders.
+            switch mode {
+            case .direct:
+                var p0 = 0
+                while p0 < pixels {
+                    let n = min(block, pixels - p0)
+                    weights.run(UnsafePointer(x + (b * pixels + p0) * inC), cols: n, bias: bias.pointer, acc)
+                    finish(acc, count: n, y + (b * pixels + p0) * outC)
+                    p0 += n
+                }
+            case .rows:
+                let row = scratch.pointer, width = g.outW + g.kW - 1
+                for oy in 0..<g.outH {
+                    let iy = oy * g.strideH - g.padTop
+                    // Padded input row: pixel px holds input column px − padLeft, or the zero point outside.
+                    if iy < 0 || iy >= g.inH {
+                        row.update(repeating: inputZeroPoint, count: width * inC)
+                    } else {
+                        let lo = min(width, max(0, g.padLeft)), hi = min(width, g.padLeft + g.inW)
+                        if lo > 0 { row.update(repeating: inputZeroPoint, count: lo * inC) }
+                        if hi > lo {
+                            (row + lo * inC).update(from: x + ((b * g.inH + iy) * g.inW + lo - g.padLeft) * inC,
+                                                    count: (hi - lo) * inC)
+                        }
+                        if hi < width { (row + max(hi, lo) * inC).update(repeating: inputZeroPoint, count: (width - max(hi, lo)) * inC) }
+                    }
+                    weights.run(UnsafePointer(row), cols: g.outW, ldx: inC, bias: bias.pointer, acc)
+                    finish(acc, count: g.outW, y + (b * g.outH + oy) * g.outW * outC)
+                }
+            case .gather:
+                let depth = g.kH * g.kW * inC, p = scratch.pointer
+                var p0 = 0
+                while p0 < pixels {
+                    let n = min(block, pixels - p0)
+                    // Taps outside the input hold the input zero point, so the folded −zp_in·Σw term is exact
+                    // at the borders.
                     for j in 0..<n {
                         let oy = (p0 + j) / g.outW, ox = (p0 + j) % g.outW
                         var dst = p + j * depth
@@ -93,19 +140,19 @@ final class ConvKernel: Kernel {
                             }
                         }
                     }
-                    cols = UnsafePointer(p)
+                    weights.run(UnsafePointer(p), cols: n, bias: bias.pointer, acc)
+                    finish(acc, count: n, y + (b * pixels + p0) * outC)
+                    p0 += n
                 }
-                weights.run(cols, cols: n, bias: bias.pointer, acc)
-                let out = y + (b * pixels + p0) * outC
-                for i in 0..<(n * outC) {
-                    let c = i % outC
-                    var v = multiplyByQuantizedMultiplier(acc[i], m[c], s[c]) &+ outputZeroPoint
-                    v = min(max(v, actMin), actMax)
-                    out[i] = Int8(truncatingIfNeeded: v)
-                }
-                p0 += n
             }
         }
+    }
+
+    /// Per-channel requantization of `count` output pixels.
+    @inline(__always) func finish(_ acc: UnsafeMutablePointer<Int32>, count: Int, _ out: UnsafeMutablePointer<Int8>) {
+        weights.requantize(acc, count: count * g.outC, channels: g.outC, multipliers: multipliers.pointer,
+                           shifts: shifts.pointer, zeroPoint: outputZeroPoint, min: actMin, max: actMax,
+                           singleRounding: false, out)
     }
 }
 

@@ -38,14 +38,8 @@ final class FullyConnectedKernel: Kernel {
         let y = (arena + output).assumingMemoryBound(to: Int8.self)
         let acc = accumulators.pointer
         weights.run(x, cols: batches, bias: bias.pointer, acc)
-        let m = multipliers.pointer, s = shifts.pointer
-        for b in 0..<batches {
-            let out = y + b * units, a = acc + b * units
-            for u in 0..<units {
-                var v = multiplyByQuantizedMultiplierSingleRounding(a[u], m[u], s[u]) &+ outputZeroPoint
-                v = min(max(v, actMin), actMax)
-                out[u] = Int8(truncatingIfNeeded: v)
-            }
-        }
+        weights.requantize(acc, count: batches * units, channels: units, multipliers: multipliers.pointer,
+                           shifts: shifts.pointer, zeroPoint: outputZeroPoint, min: actMin, max: actMax,
+                           singleRounding: true, y)
     }
 }

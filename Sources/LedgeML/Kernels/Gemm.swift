@@ -25,28 +25,66 @@ final class PackedWeights {
 
     deinit { packed.deallocate() }
 
-    /// out[c·rows + r] = bias[r] + Σ_k w[r][k] · x[c·depth + k] for c < cols (32-bit wrapping sums).
+    /// out[c·rows + r] = bias[r] + Σ_k w[r][k] · x[c·ldx + k] for c < cols (32-bit wrapping sums); `ldx`
+    /// defaults to depth, a smaller one makes columns overlap (a 1-D convolution over its input in place).
     @inline(__always)
-    func run(_ x: UnsafePointer<Int8>, cols: Int, bias: UnsafePointer<Int32>?, _ out: UnsafeMutablePointer<Int32>) {
+    func run(_ x: UnsafePointer<Int8>, cols: Int, ldx: Int? = nil, bias: UnsafePointer<Int32>?, _ out: UnsafeMutablePointer<Int32>) {
+        let ld = ldx ?? depth
         if path == Int32(LEDGE_PATH_PORTABLE) {
             Gemm.portable(UnsafePointer(packed.assumingMemoryBound(to: Int8.self)), x, rows: rows, depth: depth,
-                          cols: cols, bias: bias, out)
+                          cols: cols, ldx: ld, bias: bias, out)
         } else {
-            ledge_gemm_packed(path, packed, x, Int32(rows), Int32(depth), Int32(cols), bias, out)
+            ledge_gemm_packed(path, packed, x, Int64(ld), Int32(rows), Int32(depth), Int32(cols), bias, out)
+        }
+    }
+
+    /// Requantizes `count` accumulators laid out [count/channels][channels] into int8 (TFLite's
+    /// MultiplyByQuantizedMultiplier per channel, + zero point, clamped): the Swift loop on the portable
+    /// path, the C kernels (SIMD where the path has it) otherwise.
+    @inline(__always)
+    func requantize(_ acc: UnsafePointer<Int32>, count: Int, channels: Int, multipliers: UnsafePointer<Int32>,
+                    shifts: UnsafePointer<Int32>, zeroPoint: Int32, min lo: Int32, max hi: Int32, singleRounding: Bool,
+                    _ out: UnsafeMutablePointer<Int8>) {
+        if path == Int32(LEDGE_PATH_PORTABLE) {
+            Gemm.requantize(acc, count: count, channels: channels, multipliers: multipliers, shifts: shifts,
+                            zeroPoint: zeroPoint, min: lo, max: hi, singleRounding: singleRounding, out)
+        } else {
+            ledge_requantize(path, acc, Int64(count), Int32(channels), multipliers, shifts, zeroPoint, lo, hi,
+                             singleRounding ? 1 : 0, out)
         }
     }
 }
 
 enum Gemm {
+    /// The portable requantization loop (TFLite's reference arithmetic from FixedPoint.swift).
+    static func requantize(_ acc: UnsafePointer<Int32>, count: Int, channels: Int, multipliers: UnsafePointer<Int32>,
+                           shifts: UnsafePointer<Int32>, zeroPoint: Int32, min lo: Int32, max hi: Int32,
+                           singleRounding: Bool, _ out: UnsafeMutablePointer<Int8>) {
+        var i = 0
+        while i < count {
+            let n = Swift.min(channels, count - i)
+            for c in 0..<n {
+                let a = acc[i + c]
+                var v = singleRounding
+                    ? multiplyByQuantizedMultiplierSingleRounding(a, multipliers[c], shifts[c])
+                    : multiplyByQuantizedMultiplierDoubleRounding(a, multipliers[c], shifts[c])
+                v = Swift.min(Swift.max(v &+ zeroPoint, lo), hi)
+                out[i + c] = Int8(truncatingIfNeeded: v)
+            }
+            i += channels
+        }
+    }
+
     /// The path models loaded now are packed for.
     static var currentPath: Int32 { Int32(ledge_kernels_current()) }
 
     /// Portable Swift: wrapping arithmetic on unsafe pointers, so the inner loop has no checks and
     /// vectorizes (vpmovsxbw + vpmaddwd on x86-64). Four rows at a time share each load of x.
     static func portable(_ w: UnsafePointer<Int8>, _ x: UnsafePointer<Int8>, rows: Int, depth: Int, cols: Int,
-                         bias: UnsafePointer<Int32>?, _ out: UnsafeMutablePointer<Int32>) {
+                         ldx: Int? = nil, bias: UnsafePointer<Int32>?, _ out: UnsafeMutablePointer<Int32>) {
+        let ld = ldx ?? depth
         for c in 0..<cols {
-            let xc = x + c * depth
+            let xc = x + c * ld
             var r = 0
             while r + 4 <= rows {
                 let w0 = w + r * depth, w1 = w0 + depth, w2 = w1 + depth, w3 = w2 + depth
