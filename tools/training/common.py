@@ -107,7 +107,10 @@ def quant_params(detail):
 
 
 def run_int8(it, x):
-    """Runs the int8 interpreter on float inputs x (N, ...) one by one; returns float outputs (N, ...)."""
+    """Runs the int8 interpreter on float inputs x (N, ...) one by one; returns float outputs (N, ...).
+
+    Inputs are quantized like TFLite's QUANTIZE op and LedgeML: x / scale in float32, rounded half away from zero
+    (numpy's round is half to even, which differs on ties, and min-max-normalised sensor grids hit ties often)."""
     import numpy as np
     inp = it.get_input_details()[0]
     out = it.get_output_details()[0]
@@ -115,7 +118,8 @@ def run_int8(it, x):
     s_out, z_out = quant_params(out)
     res = []
     for i in range(len(x)):
-        q = np.clip(np.round(x[i:i + 1] / s_in) + z_in, -128, 127).astype(np.int8)
+        v = x[i:i + 1].astype(np.float32) / np.float32(s_in)  # float32, as LedgeML and TFLite's QUANTIZE do
+        q = np.clip(np.sign(v) * np.floor(np.abs(v) + 0.5) + z_in, -128, 127).astype(np.int8)  # half away from 0
         it.set_tensor(inp["index"], q)
         it.invoke()
         y = it.get_tensor(out["index"]).astype(np.float32)

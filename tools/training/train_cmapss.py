@@ -33,6 +33,7 @@ def parse_args():
     p.add_argument("--kernel", type=int, default=10)
     p.add_argument("--fc", type=int, default=100)
     p.add_argument("--dropout", type=float, default=0.5)
+    p.add_argument("--noise", type=float, default=0.0, help="Gaussian input noise while training (normalised units)")
     p.add_argument("--norm", choices=["minmax", "zscore"], default="minmax")
     p.add_argument("--version", default="2.0.0")
     p.add_argument("--report", help="also write the metrics as JSON here (for comparing runs)")
@@ -41,6 +42,8 @@ def parse_args():
 
 def branch(L, x, k, a):
     """One member: DCNN (Li et al. 2018 style) — conv layers, a 1-filter conv, flatten, dropout, FC, linear out."""
+    if a.noise > 0:
+        x = L.GaussianNoise(a.noise, name=f"m{k}_noise")(x)  # training only; identity in the exported graph
     for i in range(a.conv_layers):
         x = L.Conv1D(a.filters, a.kernel, padding="same", activation="tanh", name=f"m{k}_conv{i}")(x)
     x = L.Conv1D(1, 3, padding="same", activation="tanh", name=f"m{k}_conv_last")(x)
