@@ -259,6 +259,8 @@ def main():
                      "seconds": seconds},
     }
     write_json(os.path.join(a.out, "manifest.json"), manifest)
+    from ml.make_goldens import make as make_goldens  # tools/ml: golden vectors for `ledge model verify`
+    make_goldens(os.path.join(a.out, "model.tflite"), 16)
     log(f"wrote {a.out}/model.tflite and manifest.json  [{time.time() - t0:.0f}s]")
     return manifest
 
