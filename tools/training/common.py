@@ -127,6 +127,14 @@ def run_int8(it, x):
     return np.concatenate(res, axis=0)
 
 
+def normalize_f32(raw, mean, std):
+    """(raw − mean) / std in float32 arithmetic, exactly as the node's model_features and `ledge model eval` do
+    (float64 would put some grid-aligned sensor values on the other side of an int8 rounding tie)."""
+    import numpy as np
+    f = np.float32
+    return (np.asarray(raw).astype(f) - np.asarray(mean, dtype=np.float64).astype(f)) / np.asarray(std, dtype=np.float64).astype(f)
+
+
 def tensor_spec(detail, name):
     scale, zp = quant_params(detail)
     return {"name": name, "shape": [int(v) for v in detail["shape"]], "dtype": "int8",

@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from . import ai4i as A
-from .common import (TrainingError, check_ops, convert_int8, count_macs, histogram, interpreter, log, rounded,
+from .common import (TrainingError, check_ops, convert_int8, count_macs, histogram, interpreter, log, normalize_f32, rounded,
                      run_int8, setup_tf, sha256_hex, tensor_spec, write_json)
 
 
@@ -168,7 +168,7 @@ def main():
                           sum(a.learning_rate * e.predict(F[tr][:50]) for e in gb.estimators_[:, 0])))
     width = 1.0 / 255  # half of one int8 step of a [−1, 1] tensor
     graph = build_graph(tf, centre[:8], half[:8], centre[8:], half[8:], splits, leaves, values, prior, width)
-    Z = ((raw - centre[:8]) / half[:8]).astype(np.float32)
+    Z = normalize_f32(raw, centre[:8], half[:8])
     pg = graph.predict(Z[te], verbose=0, batch_size=1)[:, 0]
     log(f"compiled graph: {len(splits)} splits, {len(leaves)} leaves; max |graph − trees| on held-out "
         f"{np.max(np.abs(pg - pf)):.4f}")

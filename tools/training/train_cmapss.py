@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from . import cmapss as C
-from .common import (TrainingError, check_ops, convert_int8, count_macs, histogram, interpreter, log, rounded,
+from .common import (TrainingError, check_ops, convert_int8, count_macs, histogram, interpreter, log, normalize_f32, rounded,
                      run_int8, setup_tf, sha256_hex, tensor_spec, write_json)
 
 
@@ -186,7 +186,7 @@ def main():
     val_rmse = C.rmse(oof, y * C.CAP)
 
     # Test set: each engine's last window (edge-padded when shorter than the window), true RUL capped.
-    tx = np.stack([C.last_window((tunits[e][:, C.FEATURE_COLS] - centre) / span) for e in sorted(tunits)]).astype(np.float32)
+    tx = np.stack([C.last_window(normalize_f32(tunits[e][:, C.FEATURE_COLS], centre, span)) for e in sorted(tunits)])
     ty = np.minimum(rul, C.CAP)
     pf = export.predict(tx, verbose=0, batch_size=1)[:, 0] * C.CAP
     f_rmse, f_phm = C.rmse(pf, ty), C.phm08(pf, ty)

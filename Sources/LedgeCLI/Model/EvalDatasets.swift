@@ -147,6 +147,9 @@ struct CMAPSSEval {
         guard units.count == truthAll.count else {
             throw EvalError(.dataFormat, rulPath, "\(truthAll.count) values for \(units.count) engines in \(testPath)")
         }
+        // Normalised in float32, exactly as the node's model_features does (float64 would round some
+        // grid-aligned sensor values to the other side of an int8 rounding tie).
+        let meanF = mean.map { Float($0) }, stdF = std.map { Float($0) }
         var preds: [Double] = [], truth: [Double] = []
         var input = [Float](repeating: 0, count: window * features.count)
         for (k, u) in units.enumerated() {
@@ -156,7 +159,7 @@ struct CMAPSSEval {
             for t in 0..<window {
                 let r = last[max(0, t - pad)]
                 for (f, c) in columns.enumerated() {
-                    input[t * features.count + f] = Float((r.values[c] - mean[f]) / std[f])
+                    input[t * features.count + f] = (Float(r.values[c]) - meanF[f]) / stdF[f]
                 }
             }
             let out = try m.predict(input)
@@ -241,9 +244,9 @@ struct AI4IEval {
                     guard let v = Double(f[c]), v.isFinite else {
                         throw EvalError(.dataFormat, file, "line \(n + 1): \(names[c]) is not a number: \"\(f[c])\"")
                     }
-                    x.append(Float((v - mean[i]) / std[i]))
+                    x.append((Float(v) - Float(mean[i])) / Float(std[i]))  // float32, as the node normalises
                 case .oneHot(let c, let value):
-                    x.append(Float(((f[c] == value ? 1.0 : 0.0) - mean[i]) / std[i]))
+                    x.append(((f[c] == value ? 1 : 0) - Float(mean[i])) / Float(std[i]))
                 }
             }
             rowsByUDI[udi] = (x, label == 1)
