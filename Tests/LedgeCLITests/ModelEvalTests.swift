@@ -113,8 +113,15 @@ import LedgeTestSupport
             Issue.record("a file without the held-out rows was accepted")
         } catch { #expect(error.code == .dataFormat && error.message.contains("held-out UDI")) }
 
-        // A classifier's folder given C-MAPSS data: the manifest lacks what C-MAPSS needs.
-        #expect(throws: EvalError.self) { try CMAPSSEval.run(ai, dataDir: Self.cmapssDir) }
+        // The wrong kind of model for the data set: the manifest lacks what the evaluation needs.
+        do throws(EvalError) {
+            _ = try CMAPSSEval.run(ai, dataDir: Self.cmapssDir)
+            Issue.record("a classifier was scored on C-MAPSS")
+        } catch { #expect(error.code == .manifest && error.message.contains("not a windowed C-MAPSS model")) }
+        do throws(EvalError) {
+            _ = try AI4IEval.run(cm, file: Self.ai4iFile)
+            Issue.record("a RUL model was scored on AI4I")
+        } catch { #expect(error.code == .manifest && error.message.contains("not an AI4I classifier")) }
     }
 
     @Test func metricArithmetic() {

@@ -102,6 +102,9 @@ struct CMAPSSEval {
 
     /// `dir` holds test_FD001.txt and RUL_FD001.txt.
     static func run(_ m: EvalModel, dataDir dir: String, subset: String = "FD001") throws(EvalError) -> CMAPSSEval {
+        guard m.value("window") != nil else {
+            throw EvalError(.manifest, m.manifestPath, "model \"\(m.name)\" is not a windowed C-MAPSS model (no \"window\"); --cmapss needs one")
+        }
         let features = try m.strings("features")
         let window = Int(try m.number("window"))
         let mean = try m.numbers("normalization.mean", count: features.count)
@@ -182,6 +185,10 @@ struct AI4IEval {
 
     /// Parses ai4i2020.csv (UTF-8, optional byte-order mark) and scores the held-out rows the model folder lists.
     static func run(_ m: EvalModel, file: String) throws(EvalError) -> AI4IEval {
+        guard m.value("decision.threshold") != nil, m.value("split.heldout_file") != nil else {
+            throw EvalError(.manifest, m.manifestPath, "model \"\(m.name)\" is not an AI4I classifier (no decision.threshold "
+                            + "and split.heldout_file); --ai4i needs one")
+        }
         let features = try m.strings("features")
         let sources = try m.strings("source_columns")
         let mean = try m.numbers("normalization.mean", count: features.count)
