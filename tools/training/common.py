@@ -107,7 +107,10 @@ def quant_params(detail):
 
 
 def run_int8(it, x):
-    """Runs the int8 interpreter on float inputs x (N, ...) one by one; returns float outputs (N, ...)."""
+    """Runs the int8 interpreter on float inputs x (N, ...) one by one; returns float outputs (N, ...).
+
+    Inputs are quantized like TFLite's QUANTIZE op and LedgeML: x / scale in float32, rounded half away from zero
+    (numpy's round is half to even, which differs on ties, and min-max-normalised sensor grids hit ties often)."""
     import numpy as np
     inp = it.get_input_details()[0]
     out = it.get_output_details()[0]
@@ -115,12 +118,21 @@ def run_int8(it, x):
     s_out, z_out = quant_params(out)
     res = []
     for i in range(len(x)):
-        q = np.clip(np.round(x[i:i + 1] / s_in) + z_in, -128, 127).astype(np.int8)
+        v = x[i:i + 1].astype(np.float32) / np.float32(s_in)  # float32, as LedgeML and TFLite's QUANTIZE do
+        q = np.clip(np.sign(v) * np.floor(np.abs(v) + 0.5) + z_in, -128, 127).astype(np.int8)  # half away from 0
         it.set_tensor(inp["index"], q)
         it.invoke()
         y = it.get_tensor(out["index"]).astype(np.float32)
         res.append((y - z_out) * s_out)
     return np.concatenate(res, axis=0)
+
+
+def normalize_f32(raw, mean, std):
+    """(raw − mean) / std in float32 arithmetic, exactly as the node's model_features and `ledge model eval` do
+    (float64 would put some grid-aligned sensor values on the other side of an int8 rounding tie)."""
+    import numpy as np
+    f = np.float32
+    return (np.asarray(raw).astype(f) - np.asarray(mean, dtype=np.float64).astype(f)) / np.asarray(std, dtype=np.float64).astype(f)
 
 
 def tensor_spec(detail, name):

@@ -1,4 +1,10 @@
-# Trains the C-MAPSS FD001 remaining-useful-life model (1-D CNN), converts it to int8 TFLite, writes models/cmapss-rul.
+# Trains the C-MAPSS FD001 remaining-useful-life model (a cross-fitted ensemble of deep 1-D CNNs averaged
+# inside one graph), converts it to full-integer int8 TFLite and writes models/cmapss-rul.
+#
+# Recipe: the 100 training engines are split by engine unit into K folds; ensemble member k trains on the
+# other K−1 folds and is early-stopped on fold k (engines it never sees). Every window of every engine is
+# used, short ones edge-padded (the first cycle repeated at the front, as the node's function does).
+# The test set (test_FD001.txt + RUL_FD001.txt) is only evaluated, never used to choose anything.
 import argparse
 import os
 import time
@@ -6,162 +12,272 @@ import time
 import numpy as np
 
 from . import cmapss as C
-from .common import (TrainingError, check_ops, convert_int8, count_macs, histogram, interpreter, log, rounded,
+from .common import (TrainingError, check_ops, convert_int8, count_macs, histogram, interpreter, log, normalize_f32, rounded,
                      run_int8, setup_tf, sha256_hex, tensor_spec, write_json)
 
 
 def parse_args():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    p = argparse.ArgumentParser(prog="tools/train-cmapss", description=__doc__)
+    p = argparse.ArgumentParser(prog="tools/train-cmapss",
+                                description="Trains the C-MAPSS FD001 RUL model and writes models/cmapss-rul.")
     p.add_argument("--data", default=os.path.join(os.environ.get("LEDGE_DATA_DIR", os.path.join(root, "..", "shared", "data")), "cmapss"))
     p.add_argument("--out", default=os.path.join(root, "models", "cmapss-rul"))
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--epochs", type=int, default=60, help="maximum epochs of the validation run")
-    p.add_argument("--val-units", type=int, default=20, help="engines held out for validation")
-    p.add_argument("--no-refit", action="store_true", help="keep the validation-run model instead of refitting on all engines")
-    p.add_argument("--version", default="1.0.0")
+    p.add_argument("--members", type=int, default=5, help="ensemble members = folds of the training engines")
+    p.add_argument("--epochs", type=int, default=120, help="maximum epochs")
+    p.add_argument("--patience", type=int, default=30, help="stop when no member improved for this many epochs")
+    p.add_argument("--batch", type=int, default=512)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--conv-layers", type=int, default=4, help="conv layers of `filters` before the 1-filter layer")
+    p.add_argument("--filters", type=int, default=10)
+    p.add_argument("--kernel", type=int, default=10)
+    p.add_argument("--fc", type=int, default=100)
+    p.add_argument("--dropout", type=float, default=0.5)
+    p.add_argument("--noise", type=float, default=0.0, help="Gaussian input noise while training (normalised units)")
+    p.add_argument("--norm", choices=["minmax", "zscore"], default="minmax")
+    p.add_argument("--version", default="2.0.0")
+    p.add_argument("--report", help="also write the metrics as JSON here (for comparing runs)")
     return p.parse_args()
 
 
-def build_model(tf, window, nfeat, batch=None):
+def branch(L, x, k, a):
+    """One member: DCNN (Li et al. 2018 style) — conv layers, a 1-filter conv, flatten, dropout, FC, linear out."""
+    if a.noise > 0:
+        x = L.GaussianNoise(a.noise, name=f"m{k}_noise")(x)  # training only; identity in the exported graph
+    for i in range(a.conv_layers):
+        x = L.Conv1D(a.filters, a.kernel, padding="same", activation="tanh", name=f"m{k}_conv{i}")(x)
+    x = L.Conv1D(1, 3, padding="same", activation="tanh", name=f"m{k}_conv_last")(x)
+    x = L.Flatten(name=f"m{k}_flat")(x)
+    x = L.Dropout(a.dropout, name=f"m{k}_drop")(x)
+    x = L.Dense(a.fc, activation="tanh", name=f"m{k}_fc")(x)
+    return L.Dense(1, name=f"m{k}_out")(x)
+
+
+def build_train_model(tf, a, nfeat):
+    """All members side by side: output (N, K), one column per member."""
     L = tf.keras.layers
-    inp = tf.keras.Input(batch_shape=(batch, window, nfeat), name="window")
-    x = inp
-    for filters, k in ((32, 5), (32, 5), (32, 5), (8, 3)):
-        x = L.Conv1D(filters, k, padding="same", activation="relu")(x)
-    x = L.Flatten()(x)
-    x = L.Dropout(0.3)(x)
-    x = L.Dense(64, activation="relu")(x)
-    out = L.Dense(1, name="rul")(x)
+    inp = tf.keras.Input(shape=(C.WINDOW, nfeat), name="window")
+    outs = [branch(L, inp, k, a) for k in range(a.members)]
+    out = L.Concatenate(name="members")(outs) if a.members > 1 else outs[0]
     return tf.keras.Model(inp, out)
 
 
-def make_windows(units, ids, mean, std):
-    xs, ys = [], []
+def build_export_model(tf, a, nfeat):
+    """Batch-1 graph for conversion: the members' outputs averaged (ADD + MUL in TFLite)."""
+    L = tf.keras.layers
+    inp = tf.keras.Input(batch_shape=(1, C.WINDOW, nfeat), name="window")
+    outs = [branch(L, inp, k, a) for k in range(a.members)]
+    out = L.Average(name="rul")(outs) if a.members > 1 else outs[0]
+    return tf.keras.Model(inp, out)
+
+
+def member_layers(model, k):
+    return [l for l in model.layers if l.name.startswith(f"m{k}_") and l.weights]
+
+
+def make_windows(units, ids, lo, span):
+    """Every window of each engine (ending at each of its cycles), edge-padded; targets RUL/CAP; engine ids."""
+    xs, ys, us = [], [], []
     for u in ids:
         rows = units[u]
-        x = (rows[:, C.FEATURE_COLS] - mean) / std
-        wx, wy = C.windows(x, C.train_targets(rows))
-        xs.append(wx)
-        ys.append(wy)
-    return np.concatenate(xs).astype(np.float32), (np.concatenate(ys) / C.CAP).astype(np.float32)
+        x = (rows[:, C.FEATURE_COLS] - lo) / span
+        x = np.concatenate([np.repeat(x[:1], C.WINDOW - 1, axis=0), x], axis=0)
+        n = len(rows)
+        idx = np.arange(C.WINDOW)[None, :] + np.arange(n)[:, None]
+        xs.append(x[idx])
+        ys.append(C.train_targets(rows))
+        us.append(np.full(n, u))
+    return (np.concatenate(xs).astype(np.float32), (np.concatenate(ys) / C.CAP).astype(np.float32),
+            np.concatenate(us))
 
 
-def fit(tf, seed, x, y, epochs, val=None):
-    tf.keras.utils.set_random_seed(seed)
-    model = build_model(tf, C.WINDOW, len(C.FEATURES))
-    steps = int(np.ceil(len(x) / 256)) * epochs
-    lr = tf.keras.optimizers.schedules.CosineDecay(2e-3, steps, alpha=0.05)
-    model.compile(optimizer=tf.keras.optimizers.Adam(lr), loss="mse")
-    history = {"val": []}
-    cbs = []
-    if val is not None:
-        vx, vy = val
-
-        class Track(tf.keras.callbacks.Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                p = self.model.predict(vx, verbose=0, batch_size=1024)[:, 0] * C.CAP
-                history["val"].append(C.rmse(p, vy * C.CAP))
-        cbs.append(Track())
-    model.fit(x, y, batch_size=256, epochs=epochs, shuffle=True, verbose=0, callbacks=cbs)
-    return model, history
+def masked_mse(tf):
+    def loss(y_true, y_pred):  # y_true −1 marks a (sample, member) pair held out from that member
+        m = tf.cast(y_true >= 0, y_pred.dtype)
+        return tf.reduce_sum(m * tf.square(y_pred - y_true)) / tf.maximum(tf.reduce_sum(m), 1.0)
+    return loss
 
 
 def main():
-    args = parse_args()
+    a = parse_args()
     t0 = time.time()
-    tf = setup_tf(args.seed)
-    train = C.load_table(os.path.join(args.data, "train_FD001.txt"))
-    test = C.load_table(os.path.join(args.data, "test_FD001.txt"))
-    rul = C.load_rul(os.path.join(args.data, "RUL_FD001.txt"))
+    tf = setup_tf(a.seed)
+    train = C.load_table(os.path.join(a.data, "train_FD001.txt"))
+    test = C.load_table(os.path.join(a.data, "test_FD001.txt"))
+    rul = C.load_rul(os.path.join(a.data, "RUL_FD001.txt"))
     units = C.split_units(train)
     tunits = C.split_units(test)
     if len(rul) != len(tunits):
         raise TrainingError(f"RUL_FD001.txt has {len(rul)} values for {len(tunits)} test engines")
-
-    # Split by engine unit, never by row.
     ids = sorted(units)
-    rng = np.random.default_rng(args.seed)
-    val_ids = sorted(int(u) for u in rng.choice(ids, size=args.val_units, replace=False))
-    fit_ids = [u for u in ids if u not in val_ids]
+    K = a.members
+    if K < 2 and K != 1:
+        raise TrainingError("--members must be ≥ 1")
 
-    def stats(which):
-        raw = np.concatenate([units[u][:, C.FEATURE_COLS] for u in which])
-        return raw.mean(axis=0), raw.std(axis=0)
+    # Folds by engine unit, never by row (K = 1: 20 engines held out for early stopping, as one fold of 5).
+    perm = np.random.default_rng(a.seed).permutation(ids)
+    nfold = max(K, 5) if K == 1 else K
+    folds = [sorted(int(u) for u in perm[f::nfold]) for f in range(nfold)][:K]
 
-    mean, std = stats(fit_ids)
-    x, y = make_windows(units, fit_ids, mean, std)
-    vx, vy = make_windows(units, val_ids, mean, std)
-    log(f"validation run: {len(fit_ids)} engines ({len(x)} windows), {len(val_ids)} held out ({len(vx)} windows)")
-    model, hist = fit(tf, args.seed, x, y, args.epochs, val=(vx, vy))
-    best_epoch = int(np.argmin(hist["val"])) + 1
-    val_rmse = min(hist["val"])
-    log(f"validation RMSE (all windows, held-out engines): best {val_rmse:.2f} at epoch {best_epoch}, "
-        f"last {hist['val'][-1]:.2f}  [{time.time() - t0:.0f}s]")
+    # Normalisation fitted on the training engines only (train_FD001.txt); min-max to [−1, 1] is written as the
+    # equivalent affine (x − centre) / half-range, which the node applies as its "zscore" kind.
+    raw = np.concatenate([units[u][:, C.FEATURE_COLS] for u in ids])
+    if a.norm == "minmax":
+        lo_, hi_ = raw.min(axis=0), raw.max(axis=0)
+        centre, span = (hi_ + lo_) / 2, (hi_ - lo_) / 2
+    else:
+        centre, span = raw.mean(axis=0), raw.std(axis=0)
+    if np.any(span <= 0):
+        raise TrainingError("a selected sensor is constant in train_FD001.txt")
 
-    epochs = args.epochs
-    if not args.no_refit:
-        # Refit on all 100 engines for the same schedule; normalisation refitted on all training engines.
-        mean, std = stats(ids)
-        x, y = make_windows(units, ids, mean, std)
-        model, _ = fit(tf, args.seed, x, y, epochs)
-        log(f"refit on all {len(ids)} engines ({len(x)} windows)  [{time.time() - t0:.0f}s]")
+    x, y, u = make_windows(units, ids, centre, span)
+    fold_of = {e: f for f, fs in enumerate(folds) for e in fs}
+    member_of = np.array([fold_of.get(int(e), -1) for e in u])
+    yk = np.repeat(y[:, None], K, axis=1)
+    yk[member_of[:, None] == np.arange(K)[None, :]] = -1.0  # member k never trains on fold k
+    log(f"{len(ids)} engines, {len(x)} windows; {K} member(s), folds of {[len(f) for f in folds]} engines")
+
+    model = build_train_model(tf, a, len(C.FEATURES))
+    model.compile(optimizer=tf.keras.optimizers.Adam(a.lr), loss=masked_mse(tf))
+    best = [np.inf] * K
+    best_epoch = [0] * K
+    best_w = [None] * K
+    history = []
+
+    class Track(tf.keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            p = self.model.predict(x, verbose=0, batch_size=4096).reshape(len(x), K)
+            cur = []
+            for k in range(K):
+                sel = member_of == k
+                r = C.rmse(p[sel, k] * C.CAP, y[sel] * C.CAP)
+                cur.append(r)
+                if r < best[k]:
+                    best[k], best_epoch[k] = r, epoch + 1
+                    best_w[k] = [l.get_weights() for l in member_layers(self.model, k)]
+            history.append(cur)
+            if (epoch + 1) % 10 == 0:
+                log(f"  epoch {epoch + 1}: held-out RMSE per member {[round(v, 2) for v in cur]} "
+                    f"best {[round(v, 2) for v in best]}  [{time.time() - t0:.0f}s]")
+            if epoch + 1 - max(best_epoch) >= a.patience:
+                self.model.stop_training = True
+
+    def schedule(epoch, lr):  # cosine from lr to lr/50 over the maximum epochs
+        return float(a.lr * (0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * epoch / a.epochs))))
+
+    model.fit(x, yk, batch_size=a.batch, epochs=a.epochs, shuffle=True, verbose=0,
+              callbacks=[Track(), tf.keras.callbacks.LearningRateScheduler(schedule)])
+    for k in range(K):
+        for l, w in zip(member_layers(model, k), best_w[k]):
+            l.set_weights(w)
+    epochs_run = len(history)
+    log(f"trained {epochs_run} epochs; held-out RMSE (all windows of each member's unseen engines) "
+        f"{[round(v, 2) for v in best]} at epochs {best_epoch}  [{time.time() - t0:.0f}s]")
+
+    export = build_export_model(tf, a, len(C.FEATURES))
+    for l in export.layers:
+        if l.weights:
+            l.set_weights(model.get_layer(l.name).get_weights())
+
+    # Validation figure of the whole ensemble without touching the test set: each engine scored by the members
+    # that never trained on it, at the test set's kind of cut-off (every window, truth capped).
+    p_all = model.predict(x, verbose=0, batch_size=4096).reshape(len(x), K)
+    oof = np.array([p_all[i, member_of[i]] for i in range(len(x))]) * C.CAP
+    val_rmse = C.rmse(oof, y * C.CAP)
 
     # Test set: each engine's last window (edge-padded when shorter than the window), true RUL capped.
-    tx = np.stack([C.last_window((tunits[u][:, C.FEATURE_COLS] - mean) / std) for u in sorted(tunits)]).astype(np.float32)
+    tx = np.stack([C.last_window(normalize_f32(tunits[e][:, C.FEATURE_COLS], centre, span)) for e in sorted(tunits)])
     ty = np.minimum(rul, C.CAP)
-    pf = model.predict(tx, verbose=0)[:, 0] * C.CAP
+    pf = export.predict(tx, verbose=0, batch_size=1)[:, 0] * C.CAP
     f_rmse, f_phm = C.rmse(pf, ty), C.phm08(pf, ty)
 
-    rep_idx = np.random.default_rng(args.seed).choice(len(x), size=min(1000, len(x)), replace=False)
-    export = build_model(tf, C.WINDOW, len(C.FEATURES), batch=1)  # fixed batch 1: static shapes, no SHAPE/PACK ops
-    export.set_weights(model.get_weights())
-    tfl = convert_int8(tf, export, x[np.sort(rep_idx)])
+    rep_idx = np.sort(np.random.default_rng(a.seed).choice(len(x), size=min(2000, len(x)), replace=False))
+    tfl = convert_int8(tf, export, x[rep_idx])
     it = interpreter(tfl)
     ops = check_ops(it, "cmapss-rul")
     macs = count_macs(it)
     pq = run_int8(it, tx)[:, 0] * C.CAP
     q_rmse, q_phm = C.rmse(pq, ty), C.phm08(pq, ty)
-    params = int(model.count_params())
+    params = int(export.count_params())
+    seconds = round(time.time() - t0, 1)
+    log(f"validation (out-of-fold, all windows): RMSE {val_rmse:.3f}")
     log(f"test_FD001 last cycle: float RMSE {f_rmse:.3f} PHM08 {f_phm:.1f} | int8 RMSE {q_rmse:.3f} PHM08 {q_phm:.1f}")
-    log(f"params {params}, MACs {macs}, tflite {len(tfl)} bytes, ops {ops}")
+    log(f"params {params}, MACs {macs}, tflite {len(tfl)} bytes, ops {ops}  [{seconds:.0f}s]")
     if params > 100_000 or macs > 3_000_000:
         raise TrainingError(f"model too big: {params} params (limit 100k), {macs} MACs (limit 3M)")
 
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "model.tflite"), "wb") as f:
+    cmd = "tools/train-cmapss" + "".join(
+        f" --{k.replace('_', '-')} {v}" for k, v in sorted(vars(a).items())
+        if k not in ("data", "out", "report") and v != p_default(k))
+    metrics = {"float": {"rmse": rounded(f_rmse), "phm08": rounded(f_phm, 2)},
+               "int8": {"rmse": rounded(q_rmse), "phm08": rounded(q_phm, 2)},
+               "validation": {"rmse_out_of_fold_all_windows": rounded(val_rmse),
+                              "rmse_per_member": [rounded(v) for v in best], "best_epoch_per_member": best_epoch,
+                              "folds": folds},
+               "evaluated_on": "test_FD001.txt last cycle of each of 100 engines (edge-padded to 30 cycles), "
+                               "RUL_FD001.txt capped at 125; int8 with LiteRT reference kernels"}
+    if a.report:
+        write_json(a.report, {"args": {k: v for k, v in vars(a).items() if k not in ("data", "out", "report")},
+                              "metrics": metrics, "params": params, "macs": macs, "bytes": len(tfl), "seconds": seconds})
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "model.tflite"), "wb") as f:
         f.write(tfl)
-    raw_all = np.concatenate([units[u][:, C.FEATURE_COLS] for u in ids])
     feature_stats = []
     for j, name in enumerate(C.FEATURES):
-        edges, counts = histogram(raw_all[:, j])
-        feature_stats.append({"name": name, "mean": float(raw_all[:, j].mean()), "std": float(raw_all[:, j].std()),
+        edges, counts = histogram(raw[:, j])
+        feature_stats.append({"name": name, "mean": float(raw[:, j].mean()), "std": float(raw[:, j].std()),
+                              "min": float(raw[:, j].min()), "max": float(raw[:, j].max()),
                               "bins": edges, "counts": counts})
     manifest = {
-        "name": "cmapss-rul", "version": args.version, "kind": "model", "task": "regression",
+        "name": "cmapss-rul", "version": a.version, "kind": "model", "task": "regression",
+        "description": "Remaining useful life (cycles, capped at 125) of a C-MAPSS FD001 turbofan engine "
+                       "from its last 30 cycles of 14 sensors",
         "file": "model.tflite", "sha256": sha256_hex(tfl), "bytes": len(tfl),
         "inputs": [tensor_spec(it.get_input_details()[0], "window")],
         "outputs": [tensor_spec(it.get_output_details()[0], "rul")],
         "window": C.WINDOW, "padding": "edge",
+        "padding_rule": "a history shorter than the window is padded at the front by repeating its first cycle",
         "features": C.FEATURES,
-        "normalization": {"kind": "zscore", "mean": [float(v) for v in mean], "std": [float(v) for v in std]},
-        "output_transform": {"scale": C.CAP, "offset": 0.0},
+        "input_layout": "window[t][f]: t = 0 oldest … window−1 newest cycle, f in `features` order",
+        "normalization": {"kind": "zscore", "fitted_as": a.norm,
+                          "formula": "(x − mean) / std per feature" + (
+                              "; here mean = (min+max)/2 and std = (max−min)/2 of train_FD001.txt, i.e. min-max "
+                              "scaling to [−1, 1]" if a.norm == "minmax" else " of train_FD001.txt"),
+                          "mean": [float(v) for v in centre], "std": [float(v) for v in span]},
+        "output_transform": {"scale": C.CAP, "offset": 0.0, "formula": "rul = output × scale + offset"},
         "target_cap": int(C.CAP),
         "feature_stats": feature_stats,
-        "metrics": {"float": {"rmse": rounded(f_rmse), "phm08": rounded(f_phm, 2)},
-                    "int8": {"rmse": rounded(q_rmse), "phm08": rounded(q_phm, 2)},
-                    "validation": {"rmse_all_windows": rounded(val_rmse), "best_epoch": best_epoch,
-                                   "units": val_ids},
-                    "evaluated_on": "test_FD001.txt last cycle of each of 100 engines, RUL_FD001.txt capped at 125; "
-                                    "int8 with LiteRT reference kernels"},
+        "metrics": metrics,
         "params": params, "macs": macs, "ops": ops,
-        "training": {"command": "tools/train-cmapss", "seed": args.seed, "data": "train_FD001.txt",
-                     "epochs": epochs, "refit_all_engines": not args.no_refit,
-                     "seconds": round(time.time() - t0, 1)},
+        "architecture": f"{K} × DCNN averaged in-graph: {a.conv_layers} × Conv1D({a.filters}, k={a.kernel}, same, "
+                        f"tanh), Conv1D(1, k=3, tanh), flatten, dropout {a.dropout}, FC {a.fc} tanh, linear",
+        "training": {"command": cmd, "seed": a.seed, "data": "train_FD001.txt", "members": K,
+                     "max_epochs": a.epochs, "epochs_run": epochs_run, "patience": a.patience, "batch": a.batch,
+                     "optimizer": f"Adam lr {a.lr}, cosine to lr/50", "loss": "MSE on RUL/125",
+                     "split": "by engine unit: member k early-stopped on fold k, trained on the others",
+                     "representative_dataset": f"{len(rep_idx)} training windows (seeded)",
+                     "seconds": seconds},
     }
-    write_json(os.path.join(args.out, "manifest.json"), manifest)
-    log(f"wrote {args.out}/model.tflite and manifest.json  [{time.time() - t0:.0f}s]")
+    write_json(os.path.join(a.out, "manifest.json"), manifest)
+    from ml.make_goldens import make as make_goldens  # tools/ml: golden vectors for `ledge model verify`
+    make_goldens(os.path.join(a.out, "model.tflite"), 16)
+    log(f"wrote {a.out}/model.tflite and manifest.json  [{time.time() - t0:.0f}s]")
     return manifest
+
+
+_DEFAULTS = {}
+
+
+def p_default(key):
+    if not _DEFAULTS:
+        import sys
+        saved = sys.argv
+        sys.argv = [saved[0]]
+        try:
+            _DEFAULTS.update(vars(parse_args()))
+        finally:
+            sys.argv = saved
+    return _DEFAULTS.get(key)
 
 
 if __name__ == "__main__":
