@@ -67,7 +67,9 @@ public struct KVStore: Sendable {
             try s.bind(1, namespace)
             try s.bind(2, key)
             try s.bind(3, value)
-            try s.run()
+            // Step with the bindings above (`run()` would rebind from an empty list and fail).
+            defer { s.reset() }
+            try s.step()
             try setUsage(new)
         }
     }
