@@ -112,6 +112,11 @@ public final class EventRouter: @unchecked Sendable {
 
     func start() { for l in lanes { l.start() } }
 
+    /// True when some function's trigger matches `topic` (only such events are journalled).
+    func matches(_ topic: String) -> Bool {
+        lanes.contains { l in l.runtime.config.triggers.contains { TopicFilter.matches(filter: $0, topic: topic) } }
+    }
+
     /// Hands an event to every function whose triggers match its topic. Called on the MQTT thread.
     func route(_ e: IncomingEvent) {
         for l in lanes where l.runtime.config.triggers.contains(where: { TopicFilter.matches(filter: $0, topic: e.topic) }) {
