@@ -37,10 +37,13 @@ expected = rows[: a.events]
 seen = collections.Counter()
 bad = 0
 for line in open(a.recorded):
-    f = line.split()
-    if len(f) == 2 and f[0] != "bad":
-        seen[(int(f[0]), int(f[1]))] += 1
-    else:
+    line = line.strip()
+    if not line or line == "consumer-ready":
+        continue
+    try:
+        doc = json.loads(line)
+        seen[(int(doc["unit"]), int(doc["cycle"]))] += 1
+    except (ValueError, KeyError, TypeError):
         bad += 1
 exp = set(expected)
 lost = sorted(exp - set(seen))
