@@ -87,6 +87,23 @@ struct DatabaseTests {
         let names = try db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").compactMap { $0[0].string }
         for t in ["kv", "kv_usage", "node_state", "outbox"] { #expect(names.contains(t)) }
         #expect(try db.userVersion == NodeSchema.migrations.count)
+        #expect(try db.scalar("PRAGMA page_size")?.int == 1024, "the node database uses 1 KiB pages")
+        #expect(try db.scalar("PRAGMA journal_mode")?.string == "wal")
+    }
+
+    @Test("pageSize applies to a new file only")
+    func pageSize() throws {
+        let p = try path()
+        var o = Database.Options()
+        o.pageSize = 2048
+        do {
+            let db = try Database(path: p, options: o)
+            try db.execute("CREATE TABLE t (x)")
+            #expect(try db.scalar("PRAGMA page_size")?.int == 2048)
+        }
+        o.pageSize = 8192
+        let again = try Database(path: p, options: o)
+        #expect(try again.scalar("PRAGMA page_size")?.int == 2048, "an existing file keeps its page size")
     }
 
     @Test("KV: set, get, overwrite, delete, namespaces apart, quota refused without change")
