@@ -204,7 +204,9 @@ public final class Node: @unchecked Sendable {
     /// the PUBACK already; with the client's own loop thread it reaches the socket after this returns,
     /// so the journal write comes first.
     private func takeIn(_ msg: MQTTMessage, router r: EventRouter) {
-        let duplicate: Bool = msg.payload.withUnsafeBytes { p in
+        // Only events for the functions are de-duplicated and journalled (not, say, update traffic).
+        let forFunctions = r.matches(msg.topic)
+        let duplicate: Bool = forFunctions && msg.payload.withUnsafeBytes { p in
             var t = msg.topic
             return t.withUTF8 { tb in
                 let topic = UnsafeRawBufferPointer(tb)
@@ -217,7 +219,7 @@ public final class Node: @unchecked Sendable {
             return
         }
         var e = IncomingEvent(topic: msg.topic, payload: msg.payload, receivedNanos: Clock.monotonicNanos())
-        guard let j = journal, let p = progress else {
+        guard let j = journal, let p = progress, forFunctions else {
             stopLock.withLock { eventsReceived += 1 }
             r.route(e)
             return

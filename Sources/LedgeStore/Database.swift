@@ -27,6 +27,9 @@ public final class Database: @unchecked Sendable {
         public var create: Bool = true
         /// WAL pages after which SQLite checkpoints automatically (SQLite's default is 1000).
         public var walAutoCheckpointPages: Int32 = 1000
+        /// Page size for a new file (a power of two, 512...65536); nil keeps SQLite's default (4096).
+        /// Every commit writes whole pages to the WAL, so small pages cost fewer bytes for small commits.
+        public var pageSize: Int? = nil
         public init() {}
     }
 
@@ -55,6 +58,9 @@ public final class Database: @unchecked Sendable {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, options.busyTimeoutMs)
         do throws(StoreError) {
+            if let size = options.pageSize, !options.readOnly, try scalar("PRAGMA page_count")?.int == 0 {
+                try execute("PRAGMA page_size=\(size)")
+            }
             if options.wal && !options.readOnly && path != ":memory:" {
                 let mode = try scalarString("PRAGMA journal_mode=WAL")
                 if mode?.lowercased() != "wal" {

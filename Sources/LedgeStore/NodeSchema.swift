@@ -43,8 +43,16 @@ public enum NodeSchema {
         """),
     ]
 
+    /// The node database's connection options: the defaults with 1 KiB pages (outbox commits are small
+    /// and frequent; every commit writes whole pages to the WAL).
+    public static var options: Database.Options {
+        var o = Database.Options()
+        o.pageSize = 1024
+        return o
+    }
+
     /// Opens the node database at `path` and brings its schema up to date.
-    public static func open(path: String, options: Database.Options = .init()) throws(StoreError) -> Database {
+    public static func open(path: String, options: Database.Options = NodeSchema.options) throws(StoreError) -> Database {
         let db = try Database(path: path, options: options)
         try db.migrate(migrations)
         return db

@@ -1,4 +1,4 @@
-// A real `Node` (function in Wasm compiled by clang, the committed int8 model, update agent) under a steady
+// A real `Node` (function in Wasm compiled by clang, a real int8 model (a frozen copy of cmapss-rul 1.0.0), update agent) under a steady
 // stream of events while the coordinator rolls out a new model version: no event is lost or reordered, the
 // version changes exactly once between two events, and a model that fails its golden pair never goes live.
 import Foundation
@@ -10,7 +10,9 @@ import LedgeNode
 import LedgeTestSupport
 
 @Suite(.serialized) struct NodeHotSwapTests {
-    static let modelDir = TestPaths.repoRoot.appendingPathComponent("models/cmapss-rul").path
+    /// A frozen copy of cmapss-rul 1.0.0 (the first trained model): the test patches its output scale to make
+    /// variants, so it must not change when models/cmapss-rul is retrained.
+    static let modelDir = TestPaths.repoRoot.appendingPathComponent("Tests/LedgeFleetTests/Fixtures/cmapss-rul-1.0.0").path
 
     static func compileProbe(into dir: URL) throws -> String {
         let src = TestPaths.repoRoot.appendingPathComponent("Tests/LedgeFleetTests/Fixtures/swap_probe.c").path
@@ -78,21 +80,22 @@ import LedgeTestSupport
         defer { node.shutdown(timeoutSeconds: 5) }
         #expect(h.wait(10) { try h.coordinator.store.node("hs-1")?.online == true })
 
-        // Release 1.0.0 (the committed model) through the coordinator, then a broken and a good 2.0.0.
+        // Release 10.0.0 (the committed model, above any committed version) through the coordinator, then a broken
+        // 10.5.0 and a good 11.0.0.
         let v1Bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Self.modelDir + "/model.tflite")))
-        let v1 = try push(h, v1Bytes, version: "1.0.0", smoke: try Self.golden(v1Bytes, in: h.root))
-        try h.startRollout(RolloutEndToEndTests.plan("cmapss-rul", "1.0.0", waves: [PlanWave(percent: 100)]), id: "hs-r1")
+        let v1 = try push(h, v1Bytes, version: "10.0.0", smoke: try Self.golden(v1Bytes, in: h.root))
+        try h.startRollout(RolloutEndToEndTests.plan("cmapss-rul", "10.0.0", waves: [PlanWave(percent: 100)]), id: "hs-r1")
         #expect(h.wait(20) { try h.rollout("hs-r1")?.state == .succeeded })
 
-        // Broken: the bytes of a variant with the golden pair of 1.0.0. Refused by the smoke test, never live.
+        // Broken: the bytes of a variant with the golden pair of 10.0.0. Refused by the smoke test, never live.
         let brokenBytes = try Self.scaledModel(0.5)
-        _ = try push(h, brokenBytes, version: "1.5.0", smoke: try Self.golden(v1Bytes, in: h.root))
-        try h.startRollout(RolloutEndToEndTests.plan("cmapss-rul", "1.5.0", waves: [PlanWave(percent: 100)]), id: "hs-r2")
+        _ = try push(h, brokenBytes, version: "10.5.0", smoke: try Self.golden(v1Bytes, in: h.root))
+        try h.startRollout(RolloutEndToEndTests.plan("cmapss-rul", "10.5.0", waves: [PlanWave(percent: 100)]), id: "hs-r2")
         #expect(h.wait(20) { try h.coordinator.store.executions(rollout: "hs-r2").first?.state == .failed })
         #expect(try h.coordinator.store.executions(rollout: "hs-r2").first?.message.contains("smoke_test_failed") == true)
-        #expect(node.servedByVersion.allSatisfy { $0.version != "1.5.0" })
+        #expect(node.servedByVersion.allSatisfy { $0.version != "10.5.0" })
 
-        // The stream: seq 0..<n on hs/in, one publisher, QoS 1; 2.0.0 is rolled out while it flows.
+        // The stream: seq 0..<n on hs/in, one publisher, QoS 1; 11.0.0 is rolled out while it flows.
         let received = Locked<[(seq: Int, y: Int)]>([])
         var sc = MQTTConfig(url: h.broker.url, clientID: "hs-sub")
         sc.cleanStart = true
@@ -111,11 +114,11 @@ import LedgeTestSupport
         let v2Bytes = try Self.scaledModel(0.5)
         let v2Smoke = try Self.golden(v2Bytes, in: h.root)
         let n = 3000
-        let v2 = try push(h, v2Bytes + [0], version: "2.0.0", smoke: v2Smoke)   // distinct bytes from the broken 1.5.0
+        let v2 = try push(h, v2Bytes + [0], version: "11.0.0", smoke: v2Smoke)   // distinct bytes from the broken 10.5.0
         for seq in 0..<n {
             _ = try pub.publish(topic: "hs/in", text: "{\"seq\":\(seq)}", qos: 1, retain: false)
             if seq == n / 4 {
-                try h.startRollout(RolloutEndToEndTests.plan("cmapss-rul", "2.0.0", waves: [PlanWave(percent: 100)]), id: "hs-r3")
+                try h.startRollout(RolloutEndToEndTests.plan("cmapss-rul", "11.0.0", waves: [PlanWave(percent: 100)]), id: "hs-r3")
             }
             usleep(1_000)
         }
@@ -123,15 +126,15 @@ import LedgeTestSupport
         #expect(h.wait(20) { try h.rollout("hs-r3")?.state == .succeeded })
         let got = received.withLock { $0 }
         #expect(got.map(\.seq) == Array(0..<n), "every event once, in order")
-        // One version change, between two events, from 1.0.0's output to 2.0.0's.
+        // One version change, between two events, from 10.0.0's output to 11.0.0's.
         var changes = 0
         for i in 1..<got.count where got[i].y != got[i - 1].y { changes += 1 }
         #expect(changes == 1, "\(changes) output changes")
         #expect(got.first?.y != got.last?.y)
         let served = node.servedByVersion
         let count = { (v: String) in served.filter { $0.version == v }.map(\.count).reduce(0, +) }
-        #expect(count("1.0.0") > 0 && count("2.0.0") > 0)
-        #expect(count("1.0.0") + count("2.0.0") == n, "\(served)")
+        #expect(count("10.0.0") > 0 && count("11.0.0") > 0)
+        #expect(count("10.0.0") + count("11.0.0") == n, "\(served)")
         #expect(h.wait(5) { try h.coordinator.store.node("hs-1")?.reported?.active.first?.sha256 == v2.sha256 })
         #expect(try h.coordinator.store.node("hs-1")?.reported?.previous.first?.sha256 == v1.sha256)
     }

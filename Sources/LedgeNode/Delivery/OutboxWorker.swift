@@ -53,6 +53,9 @@ extension Outbox {
                 commitDue = true
             }
             let deletesDue = !toDelete.isEmpty && (toDelete.count >= config.commitEvery || now >= firstDeleteNs + interval || flushRequested)
+            // One transaction for both: deletions that are due take the pending appends along (and the
+            // other way round, see commit()), so an SD card sees one commit per interval, not two.
+            if deletesDue && !batch.isEmpty && now >= retryNotBeforeNs { commitDue = true }
             let canSend = connected && client != nil && now >= sendBlockedUntilNs && inflight.count < config.maxInflight && (maxRowID > cursor || !resend.isEmpty)
             let reconnected = connectEvents != seenConnects
             if commitDue || deletesDue || !acks.isEmpty || canSend || reconnected || stopping || now >= nextHousekeepingNs {

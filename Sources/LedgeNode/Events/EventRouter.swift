@@ -136,6 +136,10 @@ public final class EventRouter: @unchecked Sendable {
 
     /// The runtime of every function now (after hot swaps).
     var currentRuntimes: [FunctionRuntime] { lanes.map(\.runtime) }
+    /// True when some function's trigger matches `topic` (only such events are journalled).
+    func matches(_ topic: String) -> Bool {
+        lanes.contains { l in l.triggers.contains { TopicFilter.matches(filter: $0, topic: topic) } }
+    }
 
     /// Hands an event to every function whose triggers match its topic. Called on the MQTT thread.
     func route(_ e: IncomingEvent) {

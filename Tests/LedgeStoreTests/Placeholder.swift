@@ -1,2 +1,0 @@
-// LedgeStoreTests: placeholder until the module has tests.
-import Testing
