@@ -26,6 +26,8 @@ struct FunctionCompiler {
         var loopPC = 0
         var pending: [Int] = []      // instruction indices whose `b` must point at the end
         var elseJump: Int? = nil     // the `brIfNot` of an `if`
+        var backEdges: [Int] = []    // loop: branches back to its start, charged the body's fuel when taken
+        var startCount = 0           // loop: the instruction counter at its start
         var labelTypes: [ValueType] { kind == .loop ? params : results }
     }
 
@@ -49,7 +51,11 @@ struct FunctionCompiler {
     /// at or after it with the one before it.
     var barrier = 0
     var fuelIndex = 0
+    /// Instructions outside every loop: charged once by the function-entry `fuel`.
     var fuelCount = 0
+    /// All instructions so far; a loop's cost per iteration is the count of its body.
+    var instructionCount = 0
+    var loopDepth = 0
     var usesDataCount = false
 
     init(ctx: ValidationContext, bytes: [UInt8], body: CodeBody, type: FunctionType, codeBase: [Instruction]) {
@@ -202,6 +208,7 @@ struct FunctionCompiler {
         }
         if frames[frameIndex].kind == .loop {
             i.b = Int32(frames[frameIndex].loopPC)
+            frames[frameIndex].backEdges.append(code.count)
         } else {
             frames[frameIndex].pending.append(code.count)
             i.b = -1
@@ -241,11 +248,10 @@ struct FunctionCompiler {
 
     // MARK: fuel
 
-    mutating func beginFuelRegion() {
-        finishFuelRegion()
-        fuelIndex = code.count
-        fuelCount = 0
-        code.append(Instruction(.fuel, imm: 1))
+    /// At a loop's end: its back edges charge the loop body's instruction count (kept in imm's high half).
+    mutating func patchBackEdges(_ f: Frame) {
+        let cost = UInt64(max(1, min(instructionCount - f.startCount, 1 << 30)))
+        for k in f.backEdges { code[k].imm = (code[k].imm & 0xFFFF_FFFF) | (cost << 32) }
     }
 
     mutating func finishFuelRegion() {
@@ -298,7 +304,8 @@ struct FunctionCompiler {
             let at = r.pos
             if r.atEnd { throw r.malformed("unexpected end of section or function") }
             let op = try r.byte()
-            fuelCount += 1
+            instructionCount += 1
+            if loopDepth == 0 { fuelCount += 1 }
             if op == 0x0B && frames.count == 1 {
                 // End of the function.
                 materializeAll()
@@ -383,10 +390,11 @@ struct FunctionCompiler {
             for p in params { push(p) }
             var f = Frame(kind: op == 0x02 ? .block : .loop, params: params, results: results, height: h)
             f.dead = !reachable
-            if op == 0x03 && reachable {
+            if op == 0x03 {
                 bindLabel()
                 f.loopPC = code.count
-                beginFuelRegion()
+                f.startCount = instructionCount
+                loopDepth += 1
             }
             frames.append(f)
         case 0x04:
@@ -431,6 +439,10 @@ struct FunctionCompiler {
                 throw invalid("type mismatch (if without else must have matching param and result types)", at: at)
             }
             frames.removeLast()
+            if f.kind == .loop {
+                loopDepth -= 1
+                patchBackEdges(f)
+            }
             for t in f.results { push(t) }
             let endPC = Int32(code.count)
             bindLabel()
@@ -489,13 +501,12 @@ struct FunctionCompiler {
                 for _ in depths { code.append(Instruction(.br, b: -1)) }
                 for (k, d) in depths.enumerated() {
                     let l = frames.count - 1 - Int(d)
-                    if needsMoves(l) {
+                    if needsMoves(l) || frames[l].kind == .loop {
+                        // Moves, or a back edge that must charge fuel: an out-of-line `br`.
                         code[first + k].b = Int32(code.count)
                         bindLabel()
                         emitMoves(to: l)
                         emitJump(.br, to: l)
-                    } else if frames[l].kind == .loop {
-                        code[first + k].b = Int32(frames[l].loopPC)
                     } else {
                         frames[l].pending.append(first + k)
                     }

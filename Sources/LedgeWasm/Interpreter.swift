@@ -1,5 +1,6 @@
 // The interpreter: one loop with a dense switch over the translated code; an explicit frame stack
-// (no native recursion per Wasm call), fuel and deadline checks at function entry and loop headers.
+// (no native recursion per Wasm call), fuel and deadline checks at function entry and on branches back
+// to a loop header (which carry the loop body's cost).
 
 #if canImport(Glibc)
 import Glibc
@@ -31,6 +32,7 @@ struct FuelMeter {
     /// Called when the slice ran out (`counter` < 0). Returns the new counter or throws.
     mutating func refill(_ counter: Int64) throws(Trap) -> Int64 {
         used &+= UInt64(given &- counter)
+        given = counter   // accounted: `finish` after a throw adds nothing twice
         if let limit, used > limit { throw Trap(.outOfFuel) }
         if let deadline, monotonicNanos() >= deadline { throw Trap(.deadlineExceeded) }
         var slice: Int64 = 1 << 40
@@ -119,9 +121,13 @@ extension InstanceState {
             switch i.op {
             case .unreachable: throw Trap(.unreachable)
             case .nop: break
-            case .br: pc = Int(i.b)
-            case .brIf: if lo32(sp[Int(i.a)]) != 0 { pc = Int(i.b) }
-            case .brIfNot: if lo32(sp[Int(i.a)]) == 0 { pc = Int(i.b) }
+            case .br:
+                // Branches back to a loop carry the loop body's fuel cost in imm's high half (0 otherwise).
+                pc = Int(i.b)
+                counter &-= Int64(i.imm &>> 32)
+                if counter < 0 { counter = try meter.refill(counter) }
+            case .brIf: if lo32(sp[Int(i.a)]) != 0 { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfNot: if lo32(sp[Int(i.a)]) == 0 { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
             case .brTable:
                 let n = UInt32(i.c) - 1
                 let v = lo32(sp[Int(i.a)])
@@ -279,26 +285,26 @@ extension InstanceState {
             case .i64GeSImm: sp[Int(i.a)] = b(Int64(bitPattern: sp[Int(i.b)]) >= Int64(bitPattern: i.imm))
             case .i64GeUImm: sp[Int(i.a)] = b(sp[Int(i.b)] >= i.imm)
             // compare and branch
-            case .brIfEq: if lo32(sp[Int(i.a)]) == lo32(sp[Int(i.c)]) { pc = Int(i.b) }
-            case .brIfNe: if lo32(sp[Int(i.a)]) != lo32(sp[Int(i.c)]) { pc = Int(i.b) }
-            case .brIfLtS: if s32(sp[Int(i.a)]) < s32(sp[Int(i.c)]) { pc = Int(i.b) }
-            case .brIfLtU: if lo32(sp[Int(i.a)]) < lo32(sp[Int(i.c)]) { pc = Int(i.b) }
-            case .brIfGtS: if s32(sp[Int(i.a)]) > s32(sp[Int(i.c)]) { pc = Int(i.b) }
-            case .brIfGtU: if lo32(sp[Int(i.a)]) > lo32(sp[Int(i.c)]) { pc = Int(i.b) }
-            case .brIfLeS: if s32(sp[Int(i.a)]) <= s32(sp[Int(i.c)]) { pc = Int(i.b) }
-            case .brIfLeU: if lo32(sp[Int(i.a)]) <= lo32(sp[Int(i.c)]) { pc = Int(i.b) }
-            case .brIfGeS: if s32(sp[Int(i.a)]) >= s32(sp[Int(i.c)]) { pc = Int(i.b) }
-            case .brIfGeU: if lo32(sp[Int(i.a)]) >= lo32(sp[Int(i.c)]) { pc = Int(i.b) }
-            case .brIfEqImm: if lo32(sp[Int(i.a)]) == lo32(i.imm) { pc = Int(i.b) }
-            case .brIfNeImm: if lo32(sp[Int(i.a)]) != lo32(i.imm) { pc = Int(i.b) }
-            case .brIfLtSImm: if s32(sp[Int(i.a)]) < s32(i.imm) { pc = Int(i.b) }
-            case .brIfLtUImm: if lo32(sp[Int(i.a)]) < lo32(i.imm) { pc = Int(i.b) }
-            case .brIfGtSImm: if s32(sp[Int(i.a)]) > s32(i.imm) { pc = Int(i.b) }
-            case .brIfGtUImm: if lo32(sp[Int(i.a)]) > lo32(i.imm) { pc = Int(i.b) }
-            case .brIfLeSImm: if s32(sp[Int(i.a)]) <= s32(i.imm) { pc = Int(i.b) }
-            case .brIfLeUImm: if lo32(sp[Int(i.a)]) <= lo32(i.imm) { pc = Int(i.b) }
-            case .brIfGeSImm: if s32(sp[Int(i.a)]) >= s32(i.imm) { pc = Int(i.b) }
-            case .brIfGeUImm: if lo32(sp[Int(i.a)]) >= lo32(i.imm) { pc = Int(i.b) }
+            case .brIfEq: if lo32(sp[Int(i.a)]) == lo32(sp[Int(i.c)]) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfNe: if lo32(sp[Int(i.a)]) != lo32(sp[Int(i.c)]) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfLtS: if s32(sp[Int(i.a)]) < s32(sp[Int(i.c)]) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfLtU: if lo32(sp[Int(i.a)]) < lo32(sp[Int(i.c)]) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfGtS: if s32(sp[Int(i.a)]) > s32(sp[Int(i.c)]) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfGtU: if lo32(sp[Int(i.a)]) > lo32(sp[Int(i.c)]) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfLeS: if s32(sp[Int(i.a)]) <= s32(sp[Int(i.c)]) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfLeU: if lo32(sp[Int(i.a)]) <= lo32(sp[Int(i.c)]) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfGeS: if s32(sp[Int(i.a)]) >= s32(sp[Int(i.c)]) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfGeU: if lo32(sp[Int(i.a)]) >= lo32(sp[Int(i.c)]) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfEqImm: if lo32(sp[Int(i.a)]) == lo32(i.imm) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfNeImm: if lo32(sp[Int(i.a)]) != lo32(i.imm) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfLtSImm: if s32(sp[Int(i.a)]) < s32(i.imm) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfLtUImm: if lo32(sp[Int(i.a)]) < lo32(i.imm) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfGtSImm: if s32(sp[Int(i.a)]) > s32(i.imm) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfGtUImm: if lo32(sp[Int(i.a)]) > lo32(i.imm) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfLeSImm: if s32(sp[Int(i.a)]) <= s32(i.imm) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfLeUImm: if lo32(sp[Int(i.a)]) <= lo32(i.imm) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfGeSImm: if s32(sp[Int(i.a)]) >= s32(i.imm) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
+            case .brIfGeUImm: if lo32(sp[Int(i.a)]) >= lo32(i.imm) { pc = Int(i.b); counter &-= Int64(i.imm &>> 32); if counter < 0 { counter = try meter.refill(counter) } }
 
             // i32 comparisons
             case .i32Eqz: sp[Int(i.a)] = b(lo32(sp[Int(i.b)]) == 0)
