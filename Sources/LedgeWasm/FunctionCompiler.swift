@@ -357,14 +357,50 @@ struct FunctionCompiler {
         return (c.b, Int32(bitPattern: lo32(c.imm)))
     }
 
-    /// i32.add where one operand was just computed by an i32.shl by a constant: one `i32AddShlImm`.
-    mutating func takeShiftedAdd(_ x: Int32, _ xProducer: Int, _ y: Int32, _ yProducer: Int) -> Instruction? {
-        guard canFuseWithLast else { return nil }
+    /// A memory access whose address the last instruction computed as `x + y` or `x + (y << k)`: the
+    /// indexed form of `op` with (x, y, k), when `op` has one.
+    mutating func foldIndexed(_ op: Op, _ address: Int32, producer: Int) -> (Op, Int32, Int32, UInt64)? {
+        let indexed: Op? = switch op {
+        case .i32Load: .i32LoadIdx
+        case .i64Load: .i64LoadIdx
+        case .i32Load8U: .i32Load8UIdx
+        case .i32Store: .i32StoreIdx
+        case .i64Store: .i64StoreIdx
+        case .i32Store8, .i64Store8: .i32Store8Idx
+        default: nil
+        }
+        guard let indexed, canFuseWithLast, producer >= 0, producer == code.count - 1 else { return nil }
+        let c = code[producer]
+        guard c.a == address else { return nil }
+        switch c.op {
+        case .i32Add:
+            code.removeLast()
+            return (indexed, c.b, c.c, 0)
+        case .i32AddShlImm:
+            code.removeLast()
+            return (indexed, c.b, c.c, UInt64(lo32(c.imm) & 31))
+        default:
+            return nil
+        }
+    }
+
+    /// A commutative i32 operation where one operand was just computed by a shift, rotation or multiply
+    /// that fuses with it: `i32AddShlImm`, `i32XorRotlImm`, `i32XorShrUImm`, `i32MulAdd`.
+    mutating func takeFusedOperand(_ op: Op, _ x: Int32, _ xProducer: Int, _ y: Int32, _ yProducer: Int) -> Instruction? {
+        guard canFuseWithLast, op == .i32Add || op == .i32Xor else { return nil }
         for (other, slot, producer) in [(x, y, yProducer), (y, x, xProducer)] where producer >= 0 && producer == code.count - 1 {
             let c = code[producer]
-            guard c.op == .i32ShlImm, c.a == slot else { continue }
+            guard c.a == slot else { continue }
+            let fused: Instruction? = switch (op, c.op) {
+            case (.i32Add, .i32ShlImm): Instruction(.i32AddShlImm, a: top, b: other, c: c.b, imm: c.imm)
+            case (.i32Add, .i32Mul): Instruction(.i32MulAdd, a: top, b: other, c: c.b, imm: UInt64(UInt32(bitPattern: c.c)))
+            case (.i32Xor, .i32RotlImm): Instruction(.i32XorRotlImm, a: top, b: other, c: c.b, imm: c.imm)
+            case (.i32Xor, .i32ShrUImm): Instruction(.i32XorShrUImm, a: top, b: other, c: c.b, imm: c.imm)
+            default: nil
+            }
+            guard let fused else { continue }
             code.removeLast()
-            return Instruction(.i32AddShlImm, a: top, b: other, c: c.b, imm: c.imm)
+            return fused
         }
         return nil
     }
@@ -627,8 +663,12 @@ struct FunctionCompiler {
             }
             let offset = try readMemarg(naturalLog2: natural)
             let address = try pop(.i32)
-            let (base, addend) = foldAddend(address, producer: poppedProducer)
-            emitResult(Instruction(iop, a: top, b: base, c: addend, imm: offset), type)
+            if let (idx, base, index, shift) = foldIndexed(iop, address, producer: poppedProducer) {
+                emitResult(Instruction(idx, a: top, b: base, c: index, imm: offset | shift << 32), type)
+            } else {
+                let (base, addend) = foldAddend(address, producer: poppedProducer)
+                emitResult(Instruction(iop, a: top, b: base, c: addend, imm: offset), type)
+            }
         case 0x36...0x3E:
             let (natural, type, iop): (UInt32, ValueType, Op) = switch op {
             case 0x36: (2, .i32, .i32Store)
@@ -644,8 +684,12 @@ struct FunctionCompiler {
             let offset = try readMemarg(naturalLog2: natural)
             let value = try pop(type)
             let address = try pop(.i32)
-            let (base, addend) = foldAddend(address, producer: poppedProducer)
-            emit(Instruction(iop, a: value, b: base, c: addend, imm: offset))
+            if let (idx, base, index, shift) = foldIndexed(iop, address, producer: poppedProducer) {
+                emit(Instruction(idx, a: value, b: base, c: index, imm: offset | shift << 32))
+            } else {
+                let (base, addend) = foldAddend(address, producer: poppedProducer)
+                emit(Instruction(iop, a: value, b: base, c: addend, imm: offset))
+            }
         case 0x3F, 0x40:
             let zat = r.pos
             guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: zat) }
@@ -685,7 +729,7 @@ struct FunctionCompiler {
                     emitResult(Instruction(f, a: top, b: x, imm: k), sig.result)
                 } else if let s = OpFolding.swapped(binop), let f = OpFolding.immediate(s), let k = takeConstant(x, producer: xProducer) {
                     emitResult(Instruction(f, a: top, b: y, imm: k), sig.result)
-                } else if binop == .i32Add, let fused = takeShiftedAdd(x, xProducer, y, yProducer) {
+                } else if let fused = takeFusedOperand(binop, x, xProducer, y, yProducer) {
                     emitResult(fused, sig.result)
                 } else {
                     emitResult(Instruction(binop, a: top, b: x, c: y), sig.result)
