@@ -16,6 +16,19 @@ import Musl
 @inline(__always) func bits(_ v: Double) -> UInt64 { v.bitPattern }
 @inline(__always) func b(_ v: Bool) -> UInt64 { v ? 1 : 0 }
 
+// Guest memory access at any alignment. A fixed-size memcpy compiles to one load or store; the standard
+// library's generic loadUnaligned/storeBytes were left as out-of-line calls in the large loop.
+@inline(__always) func ldm<T: FixedWidthInteger>(_ p: UnsafeMutableRawPointer, _: T.Type) -> T {
+    var v: T = 0
+    memcpy(&v, p, MemoryLayout<T>.size)
+    return v
+}
+
+@inline(__always) func stm<T: FixedWidthInteger>(_ p: UnsafeMutableRawPointer, _ v: T) {
+    var x = v
+    memcpy(p, &x, MemoryLayout<T>.size)
+}
+
 func monotonicNanos() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -175,12 +188,12 @@ extension InstanceState {
             case .i32XorRotlImm: sp[Int(i.ua)] = UInt64(lo32(sp[Int(i.ub)]) ^ lo32(sp[Int(i.uc)]).rotl(lo32(i.imm)))
             case .i32XorShrUImm: sp[Int(i.ua)] = UInt64(lo32(sp[Int(i.ub)]) ^ (lo32(sp[Int(i.uc)]) &>> lo32(i.imm)))
             case .i32MulAdd: sp[Int(i.ua)] = UInt64(lo32(sp[Int(i.ub)]) &+ lo32(sp[Int(i.uc)]) &* lo32(sp[Int(UInt32(truncatingIfNeeded: i.imm))]))
-            case .i32LoadIdx: sp[Int(i.ua)] = UInt64(try addrIdx(i, sp, 4, mem, memSize).loadUnaligned(as: UInt32.self))
-            case .i64LoadIdx: sp[Int(i.ua)] = try addrIdx(i, sp, 8, mem, memSize).loadUnaligned(as: UInt64.self)
-            case .i32Load8UIdx: sp[Int(i.ua)] = UInt64(try addrIdx(i, sp, 1, mem, memSize).load(as: UInt8.self))
-            case .i32StoreIdx: try addrIdx(i, sp, 4, mem, memSize).storeBytes(of: lo32(sp[Int(i.ua)]), as: UInt32.self)
-            case .i64StoreIdx: try addrIdx(i, sp, 8, mem, memSize).storeBytes(of: sp[Int(i.ua)], as: UInt64.self)
-            case .i32Store8Idx: try addrIdx(i, sp, 1, mem, memSize).storeBytes(of: UInt8(truncatingIfNeeded: sp[Int(i.ua)]), as: UInt8.self)
+            case .i32LoadIdx: sp[Int(i.ua)] = UInt64(ldm(try addrIdx(i, sp, 4, mem, memSize), UInt32.self))
+            case .i64LoadIdx: sp[Int(i.ua)] = ldm(try addrIdx(i, sp, 8, mem, memSize), UInt64.self)
+            case .i32Load8UIdx: sp[Int(i.ua)] = UInt64(ldm(try addrIdx(i, sp, 1, mem, memSize), UInt8.self))
+            case .i32StoreIdx: stm(try addrIdx(i, sp, 4, mem, memSize), lo32(sp[Int(i.ua)]) as UInt32)
+            case .i64StoreIdx: stm(try addrIdx(i, sp, 8, mem, memSize), sp[Int(i.ua)] as UInt64)
+            case .i32Store8Idx: stm(try addrIdx(i, sp, 1, mem, memSize), UInt8(truncatingIfNeeded: sp[Int(i.ua)]) as UInt8)
             case .i32AddShlImm: sp[Int(i.ua)] = UInt64(lo32(sp[Int(i.ub)]) &+ (lo32(sp[Int(i.uc)]) &<< lo32(i.imm)))
             case .select: sp[Int(i.ua)] = lo32(sp[Int(UInt32(truncatingIfNeeded: i.imm))]) != 0 ? sp[Int(i.ub)] : sp[Int(i.uc)]
             case .const_: sp[Int(i.ua)] = i.imm
@@ -191,23 +204,23 @@ extension InstanceState {
                 g.cell.pointee = sp[Int(i.ua)]
                 if g.type.type == .funcRef { g.keep = FunctionInstance.from(bits: sp[Int(i.ua)]) }
 
-            case .i32Load: sp[Int(i.ua)] = UInt64(try addr(i, sp[Int(i.ub)], 4, mem, memSize).loadUnaligned(as: UInt32.self))
-            case .i64Load: sp[Int(i.ua)] = try addr(i, sp[Int(i.ub)], 8, mem, memSize).loadUnaligned(as: UInt64.self)
-            case .i32Load8S: sp[Int(i.ua)] = UInt64(UInt32(bitPattern: Int32(try addr(i, sp[Int(i.ub)], 1, mem, memSize).load(as: Int8.self))))
-            case .i32Load8U: sp[Int(i.ua)] = UInt64(try addr(i, sp[Int(i.ub)], 1, mem, memSize).load(as: UInt8.self))
-            case .i32Load16S: sp[Int(i.ua)] = UInt64(UInt32(bitPattern: Int32(try addr(i, sp[Int(i.ub)], 2, mem, memSize).loadUnaligned(as: Int16.self))))
-            case .i32Load16U: sp[Int(i.ua)] = UInt64(try addr(i, sp[Int(i.ub)], 2, mem, memSize).loadUnaligned(as: UInt16.self))
-            case .i64Load8S: sp[Int(i.ua)] = UInt64(bitPattern: Int64(try addr(i, sp[Int(i.ub)], 1, mem, memSize).load(as: Int8.self)))
-            case .i64Load8U: sp[Int(i.ua)] = UInt64(try addr(i, sp[Int(i.ub)], 1, mem, memSize).load(as: UInt8.self))
-            case .i64Load16S: sp[Int(i.ua)] = UInt64(bitPattern: Int64(try addr(i, sp[Int(i.ub)], 2, mem, memSize).loadUnaligned(as: Int16.self)))
-            case .i64Load16U: sp[Int(i.ua)] = UInt64(try addr(i, sp[Int(i.ub)], 2, mem, memSize).loadUnaligned(as: UInt16.self))
-            case .i64Load32S: sp[Int(i.ua)] = UInt64(bitPattern: Int64(try addr(i, sp[Int(i.ub)], 4, mem, memSize).loadUnaligned(as: Int32.self)))
-            case .i64Load32U: sp[Int(i.ua)] = UInt64(try addr(i, sp[Int(i.ub)], 4, mem, memSize).loadUnaligned(as: UInt32.self))
-            case .i32Store: try addr(i, sp[Int(i.ub)], 4, mem, memSize).storeBytes(of: lo32(sp[Int(i.ua)]), as: UInt32.self)
-            case .i64Store: try addr(i, sp[Int(i.ub)], 8, mem, memSize).storeBytes(of: sp[Int(i.ua)], as: UInt64.self)
-            case .i32Store8, .i64Store8: try addr(i, sp[Int(i.ub)], 1, mem, memSize).storeBytes(of: UInt8(truncatingIfNeeded: sp[Int(i.ua)]), as: UInt8.self)
-            case .i32Store16, .i64Store16: try addr(i, sp[Int(i.ub)], 2, mem, memSize).storeBytes(of: UInt16(truncatingIfNeeded: sp[Int(i.ua)]), as: UInt16.self)
-            case .i64Store32: try addr(i, sp[Int(i.ub)], 4, mem, memSize).storeBytes(of: UInt32(truncatingIfNeeded: sp[Int(i.ua)]), as: UInt32.self)
+            case .i32Load: sp[Int(i.ua)] = UInt64(ldm(try addr(i, sp[Int(i.ub)], 4, mem, memSize), UInt32.self))
+            case .i64Load: sp[Int(i.ua)] = ldm(try addr(i, sp[Int(i.ub)], 8, mem, memSize), UInt64.self)
+            case .i32Load8S: sp[Int(i.ua)] = UInt64(UInt32(bitPattern: Int32(ldm(try addr(i, sp[Int(i.ub)], 1, mem, memSize), Int8.self))))
+            case .i32Load8U: sp[Int(i.ua)] = UInt64(ldm(try addr(i, sp[Int(i.ub)], 1, mem, memSize), UInt8.self))
+            case .i32Load16S: sp[Int(i.ua)] = UInt64(UInt32(bitPattern: Int32(ldm(try addr(i, sp[Int(i.ub)], 2, mem, memSize), Int16.self))))
+            case .i32Load16U: sp[Int(i.ua)] = UInt64(ldm(try addr(i, sp[Int(i.ub)], 2, mem, memSize), UInt16.self))
+            case .i64Load8S: sp[Int(i.ua)] = UInt64(bitPattern: Int64(ldm(try addr(i, sp[Int(i.ub)], 1, mem, memSize), Int8.self)))
+            case .i64Load8U: sp[Int(i.ua)] = UInt64(ldm(try addr(i, sp[Int(i.ub)], 1, mem, memSize), UInt8.self))
+            case .i64Load16S: sp[Int(i.ua)] = UInt64(bitPattern: Int64(ldm(try addr(i, sp[Int(i.ub)], 2, mem, memSize), Int16.self)))
+            case .i64Load16U: sp[Int(i.ua)] = UInt64(ldm(try addr(i, sp[Int(i.ub)], 2, mem, memSize), UInt16.self))
+            case .i64Load32S: sp[Int(i.ua)] = UInt64(bitPattern: Int64(ldm(try addr(i, sp[Int(i.ub)], 4, mem, memSize), Int32.self)))
+            case .i64Load32U: sp[Int(i.ua)] = UInt64(ldm(try addr(i, sp[Int(i.ub)], 4, mem, memSize), UInt32.self))
+            case .i32Store: stm(try addr(i, sp[Int(i.ub)], 4, mem, memSize), lo32(sp[Int(i.ua)]) as UInt32)
+            case .i64Store: stm(try addr(i, sp[Int(i.ub)], 8, mem, memSize), sp[Int(i.ua)] as UInt64)
+            case .i32Store8, .i64Store8: stm(try addr(i, sp[Int(i.ub)], 1, mem, memSize), UInt8(truncatingIfNeeded: sp[Int(i.ua)]) as UInt8)
+            case .i32Store16, .i64Store16: stm(try addr(i, sp[Int(i.ub)], 2, mem, memSize), UInt16(truncatingIfNeeded: sp[Int(i.ua)]) as UInt16)
+            case .i64Store32: stm(try addr(i, sp[Int(i.ub)], 4, mem, memSize), UInt32(truncatingIfNeeded: sp[Int(i.ua)]) as UInt32)
             case .memorySize: sp[Int(i.ua)] = memSize / 65536
             case .memoryGrow:
                 let m = r.inst.takeUnretainedValue().memories[0]
