@@ -332,9 +332,20 @@ struct FunctionCompiler {
         if srcs.contains(Int32(i)) { materializeLocal(i) }
         if prod >= 0 && prod == code.count - 1 && v == slot(vals.count) {
             code[prod].a = Int32(i)
+            mergeIncrements(prod)
         } else if v != Int32(i) {
             emitCopy(Int32(i), v)
         }
+    }
+
+    /// Two consecutive in-place increments of locals (`x += k1; y += k2`, typical loop counters and
+    /// pointers) become one `i32AddImm2` when no label lies between them.
+    mutating func mergeIncrements(_ k: Int) {
+        guard k > 0, barrier < k, k == code.count - 1 else { return }
+        let cur = code[k], prev = code[k - 1]
+        guard cur.op == .i32AddImm, cur.a == cur.b, prev.op == .i32AddImm, prev.a == prev.b, Int(prev.a) < localCount else { return }
+        code[k - 1] = Instruction(.i32AddImm2, a: prev.a, c: cur.a, imm: UInt64(lo32(prev.imm)) | UInt64(lo32(cur.imm)) << 32)
+        code.removeLast()
     }
 
     /// If operand slot `slot` was just filled by the last emitted instruction, a constant, removes that
@@ -665,6 +676,9 @@ struct FunctionCompiler {
             let address = try pop(.i32)
             if let (idx, base, index, shift) = foldIndexed(iop, address, producer: poppedProducer) {
                 emitResult(Instruction(idx, a: top, b: base, c: index, imm: offset | shift << 32), type)
+            } else if iop == .i32Load || iop == .i64Load, let k = takeConstant(address, producer: poppedProducer) {
+                // Constant address: the effective address is known now (up to 2^33, checked at run time).
+                emitResult(Instruction(iop == .i32Load ? .i32LoadAbs : .i64LoadAbs, a: top, imm: UInt64(lo32(k)) + offset), type)
             } else {
                 let (base, addend) = foldAddend(address, producer: poppedProducer)
                 emitResult(Instruction(iop, a: top, b: base, c: addend, imm: offset), type)

@@ -90,6 +90,9 @@ enum Op: UInt16 {
     case i32XorRotlImm = 0x170  // a = b ^ rotl(c, imm)
     case i32XorShrUImm          // a = b ^ (c >> imm)
     case i32MulAdd              // a = b + c * slot(imm)
+    case i32AddImm2             // two in-place increments of locals: a += lo32(imm), then c += hi32(imm)
+    case f64AddImm, f64SubImm, f64MulImm   // a = b op Double(bitPattern: imm)
+    case i32LoadAbs, i64LoadAbs // a = destination, imm = constant effective address (folded i32.const + offset)
 }
 
 /// Rewrites for the translator's peephole folding.
@@ -137,6 +140,9 @@ enum OpFolding {
         case .i64LeU: .i64LeUImm
         case .i64GeS: .i64GeSImm
         case .i64GeU: .i64GeUImm
+        case .f64Add: .f64AddImm
+        case .f64Sub: .f64SubImm
+        case .f64Mul: .f64MulImm
         default: nil
         }
     }
@@ -145,7 +151,7 @@ enum OpFolding {
     static func swapped(_ op: Op) -> Op? {
         switch op {
         case .i32Add, .i32Mul, .i32And, .i32Or, .i32Xor, .i32Eq, .i32Ne,
-             .i64Add, .i64Mul, .i64And, .i64Or, .i64Xor, .i64Eq, .i64Ne: op
+             .i64Add, .i64Mul, .i64And, .i64Or, .i64Xor, .i64Eq, .i64Ne, .f64Add, .f64Mul: op
         case .i32LtS: .i32GtS
         case .i32LtU: .i32GtU
         case .i32GtS: .i32LtS

@@ -194,6 +194,18 @@ extension InstanceState {
             case .i32StoreIdx: stm(try addrIdx(i, sp, 4, mem, memSize), lo32(sp[Int(i.ua)]) as UInt32)
             case .i64StoreIdx: stm(try addrIdx(i, sp, 8, mem, memSize), sp[Int(i.ua)] as UInt64)
             case .i32Store8Idx: stm(try addrIdx(i, sp, 1, mem, memSize), UInt8(truncatingIfNeeded: sp[Int(i.ua)]) as UInt8)
+            case .i32AddImm2:
+                sp[Int(i.ua)] = UInt64(lo32(sp[Int(i.ua)]) &+ lo32(i.imm))
+                sp[Int(i.uc)] = UInt64(lo32(sp[Int(i.uc)]) &+ UInt32(truncatingIfNeeded: i.imm &>> 32))
+            case .f64AddImm: sp[Int(i.ua)] = bits(f64(sp[Int(i.ub)]) + f64(i.imm))
+            case .f64SubImm: sp[Int(i.ua)] = bits(f64(sp[Int(i.ub)]) - f64(i.imm))
+            case .f64MulImm: sp[Int(i.ua)] = bits(f64(sp[Int(i.ub)]) * f64(i.imm))
+            case .i32LoadAbs:
+                guard i.imm &+ 4 <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
+                sp[Int(i.ua)] = UInt64(ldm(mem + Int(i.imm), UInt32.self))
+            case .i64LoadAbs:
+                guard i.imm &+ 8 <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
+                sp[Int(i.ua)] = ldm(mem + Int(i.imm), UInt64.self)
             case .i32AddShlImm: sp[Int(i.ua)] = UInt64(lo32(sp[Int(i.ub)]) &+ (lo32(sp[Int(i.uc)]) &<< lo32(i.imm)))
             case .select: sp[Int(i.ua)] = lo32(sp[Int(UInt32(truncatingIfNeeded: i.imm))]) != 0 ? sp[Int(i.ub)] : sp[Int(i.uc)]
             case .const_: sp[Int(i.ua)] = i.imm
