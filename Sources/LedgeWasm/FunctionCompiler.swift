@@ -395,6 +395,15 @@ struct FunctionCompiler {
         }
     }
 
+    /// An address the last instruction computed as `x << k` (an array index scaled by its element size).
+    mutating func foldScaled(_ address: Int32, producer: Int) -> (Int32, UInt64)? {
+        guard canFuseWithLast, producer >= 0, producer == code.count - 1 else { return nil }
+        let c = code[producer]
+        guard c.op == .i32ShlImm, c.a == address else { return nil }
+        code.removeLast()
+        return (c.b, UInt64(lo32(c.imm) & 31))
+    }
+
     /// A commutative i32 operation where one operand was just computed by a shift, rotation or multiply
     /// that fuses with it: `i32AddShlImm`, `i32XorRotlImm`, `i32XorShrUImm`, `i32MulAdd`.
     mutating func takeFusedOperand(_ op: Op, _ x: Int32, _ xProducer: Int, _ y: Int32, _ yProducer: Int) -> Instruction? {
@@ -676,12 +685,21 @@ struct FunctionCompiler {
             let address = try pop(.i32)
             if let (idx, base, index, shift) = foldIndexed(iop, address, producer: poppedProducer) {
                 emitResult(Instruction(idx, a: top, b: base, c: index, imm: offset | shift << 32), type)
+            } else if iop == .i32Load, let (index, shift) = foldScaled(address, producer: poppedProducer) {
+                emitResult(Instruction(.i32LoadShl, a: top, b: index, imm: offset | shift << 32), type)
             } else if iop == .i32Load || iop == .i64Load, let k = takeConstant(address, producer: poppedProducer) {
                 // Constant address: the effective address is known now (up to 2^33, checked at run time).
                 emitResult(Instruction(iop == .i32Load ? .i32LoadAbs : .i64LoadAbs, a: top, imm: UInt64(lo32(k)) + offset), type)
             } else {
                 let (base, addend) = foldAddend(address, producer: poppedProducer)
-                emitResult(Instruction(iop, a: top, b: base, c: addend, imm: offset), type)
+                if iop == .i32Load, addend != 0, canFuseWithLast, let last = code.last, last.op == .i32ShlImm,
+                   last.a == base, Int(base) >= localCount {
+                    // (x << k) + constant, the shift's result consumed only by the folded add.
+                    code.removeLast()
+                    emitResult(Instruction(.i32LoadShl, a: top, b: last.b, c: addend, imm: offset | UInt64(lo32(last.imm) & 31) << 32), type)
+                } else {
+                    emitResult(Instruction(iop, a: top, b: base, c: addend, imm: offset), type)
+                }
             }
         case 0x36...0x3E:
             let (natural, type, iop): (UInt32, ValueType, Op) = switch op {

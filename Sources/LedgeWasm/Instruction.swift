@@ -93,6 +93,7 @@ enum Op: UInt16 {
     case i32AddImm2             // two in-place increments of locals: a += lo32(imm), then c += hi32(imm)
     case f64AddImm, f64SubImm, f64MulImm   // a = b op Double(bitPattern: imm)
     case i32LoadAbs, i64LoadAbs // a = destination, imm = constant effective address (folded i32.const + offset)
+    case i32LoadShl             // a = destination, address u32((b << k) + c) + offset, imm = offset | k << 32
 }
 
 /// Rewrites for the translator's peephole folding.

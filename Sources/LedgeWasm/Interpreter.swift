@@ -200,6 +200,10 @@ extension InstanceState {
             case .f64AddImm: sp[Int(i.ua)] = bits(f64(sp[Int(i.ub)]) + f64(i.imm))
             case .f64SubImm: sp[Int(i.ua)] = bits(f64(sp[Int(i.ub)]) - f64(i.imm))
             case .f64MulImm: sp[Int(i.ua)] = bits(f64(sp[Int(i.ub)]) * f64(i.imm))
+            case .i32LoadShl:
+                let ea = UInt64((lo32(sp[Int(i.ub)]) &<< UInt32(truncatingIfNeeded: i.imm &>> 32)) &+ i.uc) &+ (i.imm & 0xFFFF_FFFF)
+                guard ea &+ 4 <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
+                sp[Int(i.ua)] = UInt64(ldm(mem + Int(bitPattern: UInt(ea)), UInt32.self))
             case .i32LoadAbs:
                 guard i.imm &+ 4 <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
                 sp[Int(i.ua)] = UInt64(ldm(mem + Int(i.imm), UInt32.self))
