@@ -167,4 +167,40 @@ struct HostileModuleTests {
         // About one unit per instruction: the loop body has 9 instructions.
         #expect(instance.fuelConsumed > 800_000 && instance.fuelConsumed < 1_000_100)
     }
+
+    @Test("folded forms keep the values of locals they read or write through local.tee")
+    func foldingKeepsTees() throws {
+        let bytes = try assemble("""
+        (module (memory 1)
+          (data (i32.const 0) "\\01\\00\\00\\00\\02\\00\\00\\00\\03\\00\\00\\00\\04\\00\\00\\00")
+          ;; (x << 2) + 4 as an address, with the shift also kept in a local: load + local must both be right.
+          (func (export "scaled") (param i32) (result i32) (local i32)
+            (i32.add (i32.load (i32.add (local.tee 1 (i32.shl (local.get 0) (i32.const 2))) (i32.const 4)))
+                     (i32.mul (local.get 1) (i32.const 100))))
+          ;; base + (i << 2) where the sum is also kept: indexed load + local.
+          (func (export "indexed") (param i32 i32) (result i32) (local i32)
+            (i32.add (i32.load (local.tee 2 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))))
+                     (i32.mul (local.get 2) (i32.const 100))))
+          ;; a*b + c with the product kept; xor with a rotation; compare-and-branch on a constant.
+          (func (export "muladd") (param i32 i32 i32) (result i32) (local i32)
+            (i32.add (i32.add (local.get 2) (local.tee 3 (i32.mul (local.get 0) (local.get 1)))) (local.get 3)))
+          (func (export "xorrot") (param i32 i32) (result i32)
+            (i32.xor (local.get 0) (i32.rotl (local.get 1) (i32.const 7))))
+          (func (export "count") (param i32) (result i32) (local i32 i32)
+            (block (loop (br_if 1 (i32.ge_u (local.get 1) (local.get 0)))
+              (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+              (local.set 2 (i32.add (local.get 2) (i32.const 3)))
+              (br 0)))
+            (i32.add (local.get 1) (local.get 2))))
+        """)
+        let instance = try Instance(module: try Module(bytes: bytes), imports: Imports(), limits: Limits(fuel: 10_000_000))
+        // x = 1: address 8 holds 3; local = 4.
+        #expect(try instance.invoke("scaled", [.i32(1)]) == [.i32(3 + 400)])
+        // base 4 + (1 << 2) = 8 holds 3; local = 8.
+        #expect(try instance.invoke("indexed", [.i32(4), .i32(1)]) == [.i32(3 + 800)])
+        #expect(try instance.invoke("muladd", [.i32(6), .i32(7), .i32(5)]) == [.i32(5 + 42 + 42)])
+        let x: UInt32 = 0xDEAD_BEEF, y: UInt32 = 0x1234_5678
+        #expect(try instance.invoke("xorrot", [.i32(x), .i32(y)]) == [.i32(x ^ ((y << 7) | (y >> 25)))])
+        #expect(try instance.invoke("count", [.i32(10)]) == [.i32(10 + 30)])
+    }
 }
