@@ -404,6 +404,24 @@ struct FunctionCompiler {
         return (c.b, UInt64(lo32(c.imm) & 31))
     }
 
+    /// f64 add/sub/mul where one operand was just loaded by a plain `f64.load` (no folded addend): one
+    /// instruction that loads and computes.
+    mutating func takeLoadedOperand(_ op: Op, _ x: Int32, _ xProducer: Int, _ y: Int32, _ yProducer: Int) -> Instruction? {
+        guard canFuseWithLast, op == .f64Add || op == .f64Sub || op == .f64Mul else { return nil }
+        for (other, slot, producer, loadIsRight) in [(x, y, yProducer, true), (y, x, xProducer, false)] where producer >= 0 && producer == code.count - 1 {
+            let c = code[producer]
+            guard c.op == .i64Load, c.uc == 0, c.a == slot else { continue }
+            let fused: Op = switch op {
+            case .f64Add: .f64AddLoad
+            case .f64Mul: .f64MulLoad
+            default: loadIsRight ? .f64SubLoad : .f64SubLoadRev
+            }
+            code.removeLast()
+            return Instruction(fused, a: top, b: other, c: c.b, imm: c.imm)
+        }
+        return nil
+    }
+
     /// A commutative i32 operation where one operand was just computed by a shift, rotation or multiply
     /// that fuses with it: `i32AddShlImm`, `i32XorRotlImm`, `i32XorShrUImm`, `i32MulAdd`.
     mutating func takeFusedOperand(_ op: Op, _ x: Int32, _ xProducer: Int, _ y: Int32, _ yProducer: Int) -> Instruction? {
@@ -762,6 +780,8 @@ struct FunctionCompiler {
                 } else if let s = OpFolding.swapped(binop), let f = OpFolding.immediate(s), let k = takeConstant(x, producer: xProducer) {
                     emitResult(Instruction(f, a: top, b: y, imm: k), sig.result)
                 } else if let fused = takeFusedOperand(binop, x, xProducer, y, yProducer) {
+                    emitResult(fused, sig.result)
+                } else if let fused = takeLoadedOperand(binop, x, xProducer, y, yProducer) {
                     emitResult(fused, sig.result)
                 } else {
                     emitResult(Instruction(binop, a: top, b: x, c: y), sig.result)

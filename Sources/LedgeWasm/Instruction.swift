@@ -94,6 +94,8 @@ enum Op: UInt16 {
     case f64AddImm, f64SubImm, f64MulImm   // a = b op Double(bitPattern: imm)
     case i32LoadAbs, i64LoadAbs // a = destination, imm = constant effective address (folded i32.const + offset)
     case i32LoadShl             // a = destination, address u32((b << k) + c) + offset, imm = offset | k << 32
+    // f64 arithmetic with one operand loaded from memory: a = b op f64[u32(c) + imm] (SubLoadRev: f64[…] - b).
+    case f64AddLoad, f64SubLoad, f64SubLoadRev, f64MulLoad
 }
 
 /// Rewrites for the translator's peephole folding.

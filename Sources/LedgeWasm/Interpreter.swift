@@ -128,6 +128,11 @@ extension InstanceState {
             guard ea &+ size <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
             return mem + Int(bitPattern: UInt(ea))
         }
+        @inline(__always) func addr(_ offset: UInt64, _ base: UInt64, _ size: UInt64, _ mem: UnsafeMutableRawPointer, _ memSize: UInt64) throws(Trap) -> UnsafeMutableRawPointer {
+            let ea = UInt64(lo32(base)) &+ offset
+            guard ea &+ size <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
+            return mem + Int(bitPattern: UInt(ea))
+        }
         @inline(__always) func addrIdx(_ i: Instruction, _ sp: UnsafeMutablePointer<UInt64>, _ size: UInt64, _ mem: UnsafeMutableRawPointer, _ memSize: UInt64) throws(Trap) -> UnsafeMutableRawPointer {
             let index = lo32(sp[Int(i.uc)]) &<< UInt32(truncatingIfNeeded: i.imm &>> 32)
             let ea = UInt64(lo32(sp[Int(i.ub)]) &+ index) &+ (i.imm & 0xFFFF_FFFF)
@@ -204,6 +209,10 @@ extension InstanceState {
                 let ea = UInt64((lo32(sp[Int(i.ub)]) &<< UInt32(truncatingIfNeeded: i.imm &>> 32)) &+ i.uc) &+ (i.imm & 0xFFFF_FFFF)
                 guard ea &+ 4 <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
                 sp[Int(i.ua)] = UInt64(ldm(mem + Int(bitPattern: UInt(ea)), UInt32.self))
+            case .f64AddLoad: sp[Int(i.ua)] = bits(f64(sp[Int(i.ub)]) + f64(ldm(try addr(i.imm, sp[Int(i.uc)], 8, mem, memSize), UInt64.self)))
+            case .f64SubLoad: sp[Int(i.ua)] = bits(f64(sp[Int(i.ub)]) - f64(ldm(try addr(i.imm, sp[Int(i.uc)], 8, mem, memSize), UInt64.self)))
+            case .f64SubLoadRev: sp[Int(i.ua)] = bits(f64(ldm(try addr(i.imm, sp[Int(i.uc)], 8, mem, memSize), UInt64.self)) - f64(sp[Int(i.ub)]))
+            case .f64MulLoad: sp[Int(i.ua)] = bits(f64(sp[Int(i.ub)]) * f64(ldm(try addr(i.imm, sp[Int(i.uc)], 8, mem, memSize), UInt64.self)))
             case .i32LoadAbs:
                 guard i.imm &+ 4 <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
                 sp[Int(i.ua)] = UInt64(ldm(mem + Int(i.imm), UInt32.self))
