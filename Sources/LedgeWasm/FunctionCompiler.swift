@@ -26,6 +26,8 @@ struct FunctionCompiler {
         var loopPC = 0
         var pending: [Int] = []      // instruction indices whose `b` must point at the end
         var elseJump: Int? = nil     // the `brIfNot` of an `if`
+        var backEdges: [Int] = []    // loop: branches back to its start, charged the body's fuel when taken
+        var startCount = 0           // loop: the instruction counter at its start
         var labelTypes: [ValueType] { kind == .loop ? params : results }
     }
 
@@ -49,7 +51,11 @@ struct FunctionCompiler {
     /// at or after it with the one before it.
     var barrier = 0
     var fuelIndex = 0
+    /// Instructions outside every loop: charged once by the function-entry `fuel`.
     var fuelCount = 0
+    /// All instructions so far; a loop's cost per iteration is the count of its body.
+    var instructionCount = 0
+    var loopDepth = 0
     var usesDataCount = false
 
     init(ctx: ValidationContext, bytes: [UInt8], body: CodeBody, type: FunctionType, codeBase: [Instruction]) {
@@ -202,6 +208,7 @@ struct FunctionCompiler {
         }
         if frames[frameIndex].kind == .loop {
             i.b = Int32(frames[frameIndex].loopPC)
+            frames[frameIndex].backEdges.append(code.count)
         } else {
             frames[frameIndex].pending.append(code.count)
             i.b = -1
@@ -241,11 +248,10 @@ struct FunctionCompiler {
 
     // MARK: fuel
 
-    mutating func beginFuelRegion() {
-        finishFuelRegion()
-        fuelIndex = code.count
-        fuelCount = 0
-        code.append(Instruction(.fuel, imm: 1))
+    /// At a loop's end: its back edges charge the loop body's instruction count (kept in imm's high half).
+    mutating func patchBackEdges(_ f: Frame) {
+        let cost = UInt64(max(1, min(instructionCount - f.startCount, 1 << 30)))
+        for k in f.backEdges { code[k].imm = (code[k].imm & 0xFFFF_FFFF) | (cost << 32) }
     }
 
     mutating func finishFuelRegion() {
@@ -298,7 +304,8 @@ struct FunctionCompiler {
             let at = r.pos
             if r.atEnd { throw r.malformed("unexpected end of section or function") }
             let op = try r.byte()
-            fuelCount += 1
+            instructionCount += 1
+            if loopDepth == 0 { fuelCount += 1 }
             if op == 0x0B && frames.count == 1 {
                 // End of the function.
                 materializeAll()
@@ -325,9 +332,20 @@ struct FunctionCompiler {
         if srcs.contains(Int32(i)) { materializeLocal(i) }
         if prod >= 0 && prod == code.count - 1 && v == slot(vals.count) {
             code[prod].a = Int32(i)
+            mergeIncrements(prod)
         } else if v != Int32(i) {
             emitCopy(Int32(i), v)
         }
+    }
+
+    /// Two consecutive in-place increments of locals (`x += k1; y += k2`, typical loop counters and
+    /// pointers) become one `i32AddImm2` when no label lies between them.
+    mutating func mergeIncrements(_ k: Int) {
+        guard k > 0, barrier < k, k == code.count - 1 else { return }
+        let cur = code[k], prev = code[k - 1]
+        guard cur.op == .i32AddImm, cur.a == cur.b, prev.op == .i32AddImm, prev.a == prev.b, Int(prev.a) < localCount else { return }
+        code[k - 1] = Instruction(.i32AddImm2, a: prev.a, c: cur.a, imm: UInt64(lo32(prev.imm)) | UInt64(lo32(cur.imm)) << 32)
+        code.removeLast()
     }
 
     /// If operand slot `slot` was just filled by the last emitted instruction, a constant, removes that
@@ -350,14 +368,77 @@ struct FunctionCompiler {
         return (c.b, Int32(bitPattern: lo32(c.imm)))
     }
 
-    /// i32.add where one operand was just computed by an i32.shl by a constant: one `i32AddShlImm`.
-    mutating func takeShiftedAdd(_ x: Int32, _ xProducer: Int, _ y: Int32, _ yProducer: Int) -> Instruction? {
-        guard canFuseWithLast else { return nil }
+    /// A memory access whose address the last instruction computed as `x + y` or `x + (y << k)`: the
+    /// indexed form of `op` with (x, y, k), when `op` has one.
+    mutating func foldIndexed(_ op: Op, _ address: Int32, producer: Int) -> (Op, Int32, Int32, UInt64)? {
+        let indexed: Op? = switch op {
+        case .i32Load: .i32LoadIdx
+        case .i64Load: .i64LoadIdx
+        case .i32Load8U: .i32Load8UIdx
+        case .i32Store: .i32StoreIdx
+        case .i64Store: .i64StoreIdx
+        case .i32Store8, .i64Store8: .i32Store8Idx
+        default: nil
+        }
+        guard let indexed, canFuseWithLast, producer >= 0, producer == code.count - 1 else { return nil }
+        let c = code[producer]
+        guard c.a == address else { return nil }
+        switch c.op {
+        case .i32Add:
+            code.removeLast()
+            return (indexed, c.b, c.c, 0)
+        case .i32AddShlImm:
+            code.removeLast()
+            return (indexed, c.b, c.c, UInt64(lo32(c.imm) & 31))
+        default:
+            return nil
+        }
+    }
+
+    /// An address the last instruction computed as `x << k` (an array index scaled by its element size).
+    mutating func foldScaled(_ address: Int32, producer: Int) -> (Int32, UInt64)? {
+        guard canFuseWithLast, producer >= 0, producer == code.count - 1 else { return nil }
+        let c = code[producer]
+        guard c.op == .i32ShlImm, c.a == address else { return nil }
+        code.removeLast()
+        return (c.b, UInt64(lo32(c.imm) & 31))
+    }
+
+    /// f64 add/sub/mul where one operand was just loaded by a plain `f64.load` (no folded addend): one
+    /// instruction that loads and computes.
+    mutating func takeLoadedOperand(_ op: Op, _ x: Int32, _ xProducer: Int, _ y: Int32, _ yProducer: Int) -> Instruction? {
+        guard canFuseWithLast, op == .f64Add || op == .f64Sub || op == .f64Mul else { return nil }
+        for (other, slot, producer, loadIsRight) in [(x, y, yProducer, true), (y, x, xProducer, false)] where producer >= 0 && producer == code.count - 1 {
+            let c = code[producer]
+            guard c.op == .i64Load, c.uc == 0, c.a == slot else { continue }
+            let fused: Op = switch op {
+            case .f64Add: .f64AddLoad
+            case .f64Mul: .f64MulLoad
+            default: loadIsRight ? .f64SubLoad : .f64SubLoadRev
+            }
+            code.removeLast()
+            return Instruction(fused, a: top, b: other, c: c.b, imm: c.imm)
+        }
+        return nil
+    }
+
+    /// A commutative i32 operation where one operand was just computed by a shift, rotation or multiply
+    /// that fuses with it: `i32AddShlImm`, `i32XorRotlImm`, `i32XorShrUImm`, `i32MulAdd`.
+    mutating func takeFusedOperand(_ op: Op, _ x: Int32, _ xProducer: Int, _ y: Int32, _ yProducer: Int) -> Instruction? {
+        guard canFuseWithLast, op == .i32Add || op == .i32Xor else { return nil }
         for (other, slot, producer) in [(x, y, yProducer), (y, x, xProducer)] where producer >= 0 && producer == code.count - 1 {
             let c = code[producer]
-            guard c.op == .i32ShlImm, c.a == slot else { continue }
+            guard c.a == slot else { continue }
+            let fused: Instruction? = switch (op, c.op) {
+            case (.i32Add, .i32ShlImm): Instruction(.i32AddShlImm, a: top, b: other, c: c.b, imm: c.imm)
+            case (.i32Add, .i32Mul): Instruction(.i32MulAdd, a: top, b: other, c: c.b, imm: UInt64(UInt32(bitPattern: c.c)))
+            case (.i32Xor, .i32RotlImm): Instruction(.i32XorRotlImm, a: top, b: other, c: c.b, imm: c.imm)
+            case (.i32Xor, .i32ShrUImm): Instruction(.i32XorShrUImm, a: top, b: other, c: c.b, imm: c.imm)
+            default: nil
+            }
+            guard let fused else { continue }
             code.removeLast()
-            return Instruction(.i32AddShlImm, a: top, b: other, c: c.b, imm: c.imm)
+            return fused
         }
         return nil
     }
@@ -383,10 +464,11 @@ struct FunctionCompiler {
             for p in params { push(p) }
             var f = Frame(kind: op == 0x02 ? .block : .loop, params: params, results: results, height: h)
             f.dead = !reachable
-            if op == 0x03 && reachable {
+            if op == 0x03 {
                 bindLabel()
                 f.loopPC = code.count
-                beginFuelRegion()
+                f.startCount = instructionCount
+                loopDepth += 1
             }
             frames.append(f)
         case 0x04:
@@ -431,6 +513,10 @@ struct FunctionCompiler {
                 throw invalid("type mismatch (if without else must have matching param and result types)", at: at)
             }
             frames.removeLast()
+            if f.kind == .loop {
+                loopDepth -= 1
+                patchBackEdges(f)
+            }
             for t in f.results { push(t) }
             let endPC = Int32(code.count)
             bindLabel()
@@ -489,13 +575,12 @@ struct FunctionCompiler {
                 for _ in depths { code.append(Instruction(.br, b: -1)) }
                 for (k, d) in depths.enumerated() {
                     let l = frames.count - 1 - Int(d)
-                    if needsMoves(l) {
+                    if needsMoves(l) || frames[l].kind == .loop {
+                        // Moves, or a back edge that must charge fuel: an out-of-line `br`.
                         code[first + k].b = Int32(code.count)
                         bindLabel()
                         emitMoves(to: l)
                         emitJump(.br, to: l)
-                    } else if frames[l].kind == .loop {
-                        code[first + k].b = Int32(frames[l].loopPC)
                     } else {
                         frames[l].pending.append(first + k)
                     }
@@ -616,8 +701,24 @@ struct FunctionCompiler {
             }
             let offset = try readMemarg(naturalLog2: natural)
             let address = try pop(.i32)
-            let (base, addend) = foldAddend(address, producer: poppedProducer)
-            emitResult(Instruction(iop, a: top, b: base, c: addend, imm: offset), type)
+            if let (idx, base, index, shift) = foldIndexed(iop, address, producer: poppedProducer) {
+                emitResult(Instruction(idx, a: top, b: base, c: index, imm: offset | shift << 32), type)
+            } else if iop == .i32Load, let (index, shift) = foldScaled(address, producer: poppedProducer) {
+                emitResult(Instruction(.i32LoadShl, a: top, b: index, imm: offset | shift << 32), type)
+            } else if iop == .i32Load || iop == .i64Load, let k = takeConstant(address, producer: poppedProducer) {
+                // Constant address: the effective address is known now (up to 2^33, checked at run time).
+                emitResult(Instruction(iop == .i32Load ? .i32LoadAbs : .i64LoadAbs, a: top, imm: UInt64(lo32(k)) + offset), type)
+            } else {
+                let (base, addend) = foldAddend(address, producer: poppedProducer)
+                if iop == .i32Load, addend != 0, canFuseWithLast, let last = code.last, last.op == .i32ShlImm,
+                   last.a == base, Int(base) >= localCount {
+                    // (x << k) + constant, the shift's result consumed only by the folded add.
+                    code.removeLast()
+                    emitResult(Instruction(.i32LoadShl, a: top, b: last.b, c: addend, imm: offset | UInt64(lo32(last.imm) & 31) << 32), type)
+                } else {
+                    emitResult(Instruction(iop, a: top, b: base, c: addend, imm: offset), type)
+                }
+            }
         case 0x36...0x3E:
             let (natural, type, iop): (UInt32, ValueType, Op) = switch op {
             case 0x36: (2, .i32, .i32Store)
@@ -633,8 +734,12 @@ struct FunctionCompiler {
             let offset = try readMemarg(naturalLog2: natural)
             let value = try pop(type)
             let address = try pop(.i32)
-            let (base, addend) = foldAddend(address, producer: poppedProducer)
-            emit(Instruction(iop, a: value, b: base, c: addend, imm: offset))
+            if let (idx, base, index, shift) = foldIndexed(iop, address, producer: poppedProducer) {
+                emit(Instruction(idx, a: value, b: base, c: index, imm: offset | shift << 32))
+            } else {
+                let (base, addend) = foldAddend(address, producer: poppedProducer)
+                emit(Instruction(iop, a: value, b: base, c: addend, imm: offset))
+            }
         case 0x3F, 0x40:
             let zat = r.pos
             guard try r.byte() == 0 else { throw r.malformed("zero byte expected", at: zat) }
@@ -674,7 +779,9 @@ struct FunctionCompiler {
                     emitResult(Instruction(f, a: top, b: x, imm: k), sig.result)
                 } else if let s = OpFolding.swapped(binop), let f = OpFolding.immediate(s), let k = takeConstant(x, producer: xProducer) {
                     emitResult(Instruction(f, a: top, b: y, imm: k), sig.result)
-                } else if binop == .i32Add, let fused = takeShiftedAdd(x, xProducer, y, yProducer) {
+                } else if let fused = takeFusedOperand(binop, x, xProducer, y, yProducer) {
+                    emitResult(fused, sig.result)
+                } else if let fused = takeLoadedOperand(binop, x, xProducer, y, yProducer) {
                     emitResult(fused, sig.result)
                 } else {
                     emitResult(Instruction(binop, a: top, b: x, c: y), sig.result)

@@ -81,6 +81,21 @@ enum Op: UInt16 {
     // The same against a constant: a = left slot, imm = constant, b = target pc.
     case brIfEqImm = 0x150, brIfNeImm, brIfLtSImm, brIfLtUImm, brIfGtSImm, brIfGtUImm, brIfLeSImm, brIfLeUImm
     case brIfGeSImm, brIfGeUImm
+
+    // Indexed memory access: effective address = u32(b + (c << k)) + offset, imm = offset | k << 32
+    // (an address computed by `i32.add`, possibly of an `i32.shl` by a constant). Loads: a = destination;
+    // stores: a = value.
+    case i32LoadIdx = 0x160, i64LoadIdx, i32Load8UIdx, i32StoreIdx, i64StoreIdx, i32Store8Idx
+    // Binary operation with an operand shifted, rotated or multiplied by the instruction before it:
+    case i32XorRotlImm = 0x170  // a = b ^ rotl(c, imm)
+    case i32XorShrUImm          // a = b ^ (c >> imm)
+    case i32MulAdd              // a = b + c * slot(imm)
+    case i32AddImm2             // two in-place increments of locals: a += lo32(imm), then c += hi32(imm)
+    case f64AddImm, f64SubImm, f64MulImm   // a = b op Double(bitPattern: imm)
+    case i32LoadAbs, i64LoadAbs // a = destination, imm = constant effective address (folded i32.const + offset)
+    case i32LoadShl             // a = destination, address u32((b << k) + c) + offset, imm = offset | k << 32
+    // f64 arithmetic with one operand loaded from memory: a = b op f64[u32(c) + imm] (SubLoadRev: f64[…] - b).
+    case f64AddLoad, f64SubLoad, f64SubLoadRev, f64MulLoad
 }
 
 /// Rewrites for the translator's peephole folding.
@@ -128,6 +143,9 @@ enum OpFolding {
         case .i64LeU: .i64LeUImm
         case .i64GeS: .i64GeSImm
         case .i64GeU: .i64GeUImm
+        case .f64Add: .f64AddImm
+        case .f64Sub: .f64SubImm
+        case .f64Mul: .f64MulImm
         default: nil
         }
     }
@@ -136,7 +154,7 @@ enum OpFolding {
     static func swapped(_ op: Op) -> Op? {
         switch op {
         case .i32Add, .i32Mul, .i32And, .i32Or, .i32Xor, .i32Eq, .i32Ne,
-             .i64Add, .i64Mul, .i64And, .i64Or, .i64Xor, .i64Eq, .i64Ne: op
+             .i64Add, .i64Mul, .i64And, .i64Or, .i64Xor, .i64Eq, .i64Ne, .f64Add, .f64Mul: op
         case .i32LtS: .i32GtS
         case .i32LtU: .i32GtU
         case .i32GtS: .i32LtS
@@ -189,18 +207,23 @@ enum OpFolding {
 
 struct Instruction {
     var op: Op
-    var a: Int32
-    var b: Int32
-    var c: Int32
+    // Operands are stored unsigned so the interpreter's `Int(i.ua)` is a plain zero-extending load.
+    var ua: UInt32
+    var ub: UInt32
+    var uc: UInt32
     var imm: UInt64
 
     init(_ op: Op, a: Int32 = 0, b: Int32 = 0, c: Int32 = 0, imm: UInt64 = 0) {
         self.op = op
-        self.a = a
-        self.b = b
-        self.c = c
+        self.ua = UInt32(bitPattern: a)
+        self.ub = UInt32(bitPattern: b)
+        self.uc = UInt32(bitPattern: c)
         self.imm = imm
     }
+
+    var a: Int32 { get { Int32(bitPattern: ua) } set { ua = UInt32(bitPattern: newValue) } }
+    var b: Int32 { get { Int32(bitPattern: ub) } set { ub = UInt32(bitPattern: newValue) } }
+    var c: Int32 { get { Int32(bitPattern: uc) } set { uc = UInt32(bitPattern: newValue) } }
 }
 
 /// Signatures of the WebAssembly numeric opcodes 0x45...0xC4 (for validation).

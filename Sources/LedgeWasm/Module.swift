@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 // A decoded, validated and translated module: immutable, Sendable, shared by all its instances.
 
 struct FunctionMeta {
@@ -43,14 +40,6 @@ public final class Module: @unchecked Sendable {
                                       localCount: Int32(type.params.count + body.locals.count),
                                       slotCount: Int32(out.slots + type.results.count + 1),
                                       resultCount: Int32(type.results.count), typeIndex: Int32(info.functions[k])))
-        }
-        if let f = getenv("LEDGE_WASM_DUMP") {
-            let want = Int(String(cString: f)) ?? -1
-            for (k, m) in metas.enumerated() where want < 0 || k == want {
-                let end = k + 1 < metas.count ? Int(metas[k + 1].entry) : code.count
-                print("func \(k) slots \(m.slotCount) locals \(m.localCount)")
-                for pc in Int(m.entry)..<end { let i = code[pc]; print("  \(pc): \(i.op) a=\(i.a) b=\(i.b) c=\(i.c) imm=\(Int64(bitPattern: i.imm))") }
-            }
         }
         self.info = info
         self.code = .allocate(capacity: max(code.count, 1))
