@@ -28,6 +28,7 @@ public final class MQTTClient: @unchecked Sendable {
     private var _onSubscribed: (@Sendable (Int32) -> Void)?
     private var connectObservers: [@Sendable (Bool) -> Void] = []
     private var disconnectObservers: [@Sendable (Int32) -> Void] = []
+    private var connectFailureObservers: [@Sendable (ConnectFailure) -> Void] = []
     private var publishedObservers: [@Sendable (Int32, Int32) -> Void] = []
     private var subscriptions: [(filter: String, qos: Int32)] = []
     private var running = false
@@ -63,6 +64,9 @@ public final class MQTTClient: @unchecked Sendable {
     public func addConnectObserver(_ f: @escaping @Sendable (_ sessionPresent: Bool) -> Void) { state.withLock { connectObservers.append(f) } }
     /// Adds a disconnect observer besides `onDisconnect`.
     public func addDisconnectObserver(_ f: @escaping @Sendable (_ reason: Int32) -> Void) { state.withLock { disconnectObservers.append(f) } }
+    /// Told after each failed connection attempt (TCP/TLS connect failed or the broker refused CONNECT),
+    /// on the loop thread, with the reason and the delay before the next attempt.
+    public func addConnectFailureObserver(_ f: @escaping @Sendable (ConnectFailure) -> Void) { state.withLock { connectFailureObservers.append(f) } }
     /// Adds a publish-acknowledgement observer besides `onPublished`; gets the message id and the
     /// MQTT 5 reason code (0 success; >= 0x80 the broker refused the message).
     public func addPublishedObserver(_ f: @escaping @Sendable (_ messageID: Int32, _ reasonCode: Int32) -> Void) { state.withLock { publishedObservers.append(f) } }
@@ -196,9 +200,23 @@ public final class MQTTClient: @unchecked Sendable {
             }
             if !isRunning { break }
             markDisconnected(reason: rc)
-            if connectCount > before { attempt = 0 }
+            let connected = connectCount > before
+            if connected { attempt = 0 }
             let delay = backoff.delayMs(attempt: attempt)
             attempt += 1
+            if !connected {
+                let why: String
+                if rc == MOSQ_ERR_ERRNO.rawValue {
+                    why = String(cString: strerror(errno))
+                } else if rc == MOSQ_ERR_SUCCESS.rawValue || rc == MOSQ_ERR_CONN_LOST.rawValue || rc == MOSQ_ERR_NO_CONN.rawValue {
+                    let refused = state.withLock { _lastConnectResult }
+                    why = refused > 0 ? "the broker refused the connection (CONNACK reason \(refused))" : "the connection closed before the broker accepted it"
+                } else {
+                    why = String(cString: mosquitto_strerror(rc))
+                }
+                let failure = ConnectFailure(attempt: attempt, reason: why, retryInMs: delay)
+                for f in state.withLock({ connectFailureObservers }) { f(failure) }
+            }
             let deadline = monotonicNanos() + UInt64(delay) * 1_000_000
             state.withLock {
                 while running && monotonicNanos() < deadline { state.wait(untilNanos: deadline) }
@@ -336,9 +354,10 @@ public final class MQTTClient: @unchecked Sendable {
             return (subscriptions, (_onConnect.map { [$0] } ?? []) + connectObservers)
         }
         guard rc == 0 else { return }
-        if !sessionPresent {
-            for s in subs { mosquitto_subscribe_v5(mosq, nil, s.filter, s.qos, 0, nil) }
-        }
+        // Always (re)subscribe, also on a resumed session: SUBSCRIBE is idempotent, and a filter added
+        // since the session was created (e.g. the update agent's `desired` topic after trusted keys were
+        // configured) would otherwise never reach the broker.
+        for s in subs { mosquitto_subscribe_v5(mosq, nil, s.filter, s.qos, 0, nil) }
         for f in observers { f(sessionPresent) }
     }
 
@@ -366,4 +385,12 @@ public final class MQTTClient: @unchecked Sendable {
 /// thread runs, which `stop()`/deinit join before the client goes away).
 private final class CallbackTarget: @unchecked Sendable {
     unowned(unsafe) var client: MQTTClient?
+}
+
+/// One failed connection attempt, as told to `addConnectFailureObserver`.
+public struct ConnectFailure: Sendable {
+    /// 1 for the first failure since the last successful connection.
+    public let attempt: Int
+    public let reason: String
+    public let retryInMs: Int
 }

@@ -14,6 +14,8 @@ public final class Node: @unchecked Sendable {
     public let config: NodeConfig
     /// The connection function KV uses (the outbox has a connection of its own).
     let database: Database
+    /// Held while the node lives: no second node on the same data directory.
+    let dataLock: DirectoryLock
     let outbox: Outbox
     let client: MQTTClient
     public private(set) var models: [String: LoadedModel] = [:]
@@ -45,7 +47,22 @@ public final class Node: @unchecked Sendable {
         self.config = config
         Log.level = LogLevel(name: config.logLevel) ?? .info
         try FileIO.makeDirectories(config.dataDir)
+        dataLock = try DirectoryLock(directory: config.dataDir)
         database = try NodeSchema.open(path: config.dataDir + "/node.sqlite")
+        // The MQTT client first: a bad broker URL or TLS file fails here, before any thread is started.
+        var mc = MQTTConfig(url: config.broker.url, clientID: config.broker.clientID ?? "ledge-node-\(config.nodeID)")
+        mc.protocolVersion = config.broker.protocolVersion == "v311" ? .v311 : .v5
+        mc.cleanStart = false
+        mc.sessionExpirySeconds = UInt32(config.broker.sessionExpirySeconds)
+        mc.keepAliveSeconds = config.broker.keepAliveSeconds
+        mc.username = config.broker.username
+        mc.password = config.broker.password
+        if config.broker.caFile != nil || config.broker.certFile != nil {
+            mc.tls = MQTTConfig.TLSConfig(caFile: config.broker.caFile, certFile: config.broker.certFile, keyFile: config.broker.keyFile)
+        }
+        mc.will = MQTTConfig.Will(topic: "ledge/v1/nodes/\(config.nodeID)/status",
+                                  payload: Array(Self.statusPayload(config: config, online: false).utf8), qos: 1, retain: true)
+        client = try MQTTClient(config: mc)
         var oc = OutboxConfig()
         oc.maxRows = config.outbox.maxRows
         oc.maxBytes = config.outbox.maxBytes
@@ -68,19 +85,6 @@ public final class Node: @unchecked Sendable {
         }
         dedup = config.inbound.dedupFields.isEmpty ? nil : InboundDedup(fields: config.inbound.dedupFields, window: config.inbound.dedupWindow)
 
-        var mc = MQTTConfig(url: config.broker.url, clientID: config.broker.clientID ?? "ledge-node-\(config.nodeID)")
-        mc.protocolVersion = config.broker.protocolVersion == "v311" ? .v311 : .v5
-        mc.cleanStart = false
-        mc.sessionExpirySeconds = UInt32(config.broker.sessionExpirySeconds)
-        mc.keepAliveSeconds = config.broker.keepAliveSeconds
-        mc.username = config.broker.username
-        mc.password = config.broker.password
-        if config.broker.caFile != nil || config.broker.certFile != nil {
-            mc.tls = MQTTConfig.TLSConfig(caFile: config.broker.caFile, certFile: config.broker.certFile, keyFile: config.broker.keyFile)
-        }
-        mc.will = MQTTConfig.Will(topic: "ledge/v1/nodes/\(config.nodeID)/status",
-                                  payload: Array(Self.statusPayload(config: config, online: false).utf8), qos: 1, retain: true)
-        client = try MQTTClient(config: mc)
 
         var loaded: [String: LoadedModel] = [:]
         for m in config.models {
@@ -143,6 +147,10 @@ public final class Node: @unchecked Sendable {
         return models.sorted { $0.key < $1.key }.flatMap { name, m in m.served.map { (name, $0.version, $0.count) } }
     }
 
+    /// A node dropped without `shutdown()` (or whose init threw after the outbox started) still stops the
+    /// outbox's thread, so nothing outlives it.
+    deinit { outbox.close() }
+
     static func statusPayload(config: NodeConfig, online: Bool) -> String {
         var labels: [(String, JSONValue)] = []
         for (k, v) in config.labels { labels.append((k, .string(v))) }
@@ -187,7 +195,14 @@ public final class Node: @unchecked Sendable {
             Log.info("node", "connected to \(self.config.broker.url) (session \(sessionPresent ? "resumed" : "new"))")
             _ = try? self.client.publish(topic: topic, text: status, qos: 1, retain: true)
         }
-        client.addDisconnectObserver { reason in
+        let url = config.broker.url
+        client.addConnectFailureObserver { f in
+            // Every failure at first, then only at doubling attempts (the backoff already spaces them).
+            guard f.attempt <= 3 || f.attempt & (f.attempt - 1) == 0 else { return }
+            Log.warn("node", "cannot connect to \(url): \(f.reason); retrying in \(f.retryInMs) ms (attempt \(f.attempt)); publishes are kept in the outbox")
+        }
+        client.addDisconnectObserver { [weak self] reason in
+            guard let self, !self.stopLock.withLock({ self.stopping }) else { return }  // a clean shutdown
             Log.warn("node", "disconnected from the broker (reason \(reason)); reconnecting, publishes are kept in the outbox")
         }
         for f in filters { _ = try client.subscribe(f, qos: 1) }

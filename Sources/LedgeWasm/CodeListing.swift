@@ -14,7 +14,9 @@ extension Module {
             let m = functions[k]
             let end = k + 1 < count ? Int(functions[k + 1].entry) : code.count
             out += "func \(k) (index \(k + imports.filter { $0.kind == .function }.count)): params \(m.paramCount), locals \(m.localCount), slots \(m.slotCount)\n"
-            for pc in Int(m.entry)..<end {
+            // Clamped: a function whose code is empty (or a module with none) lists no instructions.
+            let first = min(Int(m.entry), code.count)
+            for pc in first..<max(first, min(end, code.count)) {
                 let i = code[pc]
                 out += "  \(pc): \(i.op) a=\(i.a) b=\(i.b) c=\(i.c) imm=\(i.imm)\n"
             }

@@ -42,10 +42,14 @@ public final class Module: @unchecked Sendable {
                                       resultCount: Int32(type.results.count), typeIndex: Int32(info.functions[k])))
         }
         self.info = info
-        self.code = .allocate(capacity: max(code.count, 1))
-        _ = self.code.initialize(from: code)
-        self.functions = .allocate(capacity: max(metas.count, 1))
-        _ = self.functions.initialize(from: metas)
+        let codeStorage = UnsafeMutableBufferPointer<Instruction>.allocate(capacity: max(code.count, 1))
+        _ = codeStorage.initialize(from: code)
+        self.code = UnsafeMutableBufferPointer(rebasing: codeStorage[0..<code.count])
+        // At least one element is allocated (a non-nil base), but the buffer covers only the initialised
+        // ones: a module without functions has `functions.count == 0`.
+        let storage = UnsafeMutableBufferPointer<FunctionMeta>.allocate(capacity: max(metas.count, 1))
+        _ = storage.initialize(from: metas)
+        self.functions = UnsafeMutableBufferPointer(rebasing: storage[0..<metas.count])
         self.typeIDs = info.types.map { TypeInterner.id($0) }
         self.imports = info.imports
         self.exports = info.exports

@@ -179,6 +179,46 @@ struct MQTTClientTests {
         #expect(got.map(\.text) == ["m0", "m1", "m2", "m3", "m4"])
     }
 
+    @Test("a filter added since the session was created is subscribed on a resumed session too", arguments: [MQTTConfig.ProtocolVersion.v5, .v311])
+    func newFilterOnResumedSession(version: MQTTConfig.ProtocolVersion) throws {
+        let broker = try TestBroker()
+        do {
+            let first = try TestClient(broker: broker, id: "resume-new", version: version, clean: false)
+            try first.startAndWait()
+            try first.subscribeAndWait("old/+", qos: 1)
+            first.client.stop()
+        }
+        // Next run of the same program: one more filter, registered before the connection (as the node
+        // does with the update agent's `desired` topic once trusted keys are configured).
+        let again = try TestClient(broker: broker, id: "resume-new", version: version, clean: false)
+        try again.client.subscribe("old/+", qos: 1)
+        try again.client.subscribe("new/+", qos: 1)
+        try again.startAndWait()
+        #expect(again.connects.all.first == true, "session present")
+        _ = again.subscribed.wait(count: 2)
+        let pub = try TestClient(broker: broker, id: "pub-resume-new", version: version)
+        try pub.startAndWait()
+        try pub.client.publish(topic: "new/x", text: "hello", qos: 1, retain: false)
+        let got = again.messages.wait(count: 1)
+        #expect(got.map(\.text) == ["hello"])
+    }
+
+    @Test func connectFailuresAreReportedWithReasonAndBackoff() throws {
+        let port = try FreePort.find()
+        var config = MQTTConfig(url: "mqtt://127.0.0.1:\(port)", clientID: "refused")
+        config.reconnectDelayMinMs = 20
+        config.reconnectDelayMaxMs = 100
+        let c = try TestClient(config)
+        let failures = Recorder<ConnectFailure>()
+        c.client.addConnectFailureObserver { failures.add($0) }
+        try c.client.start()
+        let got = failures.wait(count: 3)
+        c.client.stop()
+        #expect(got.count >= 3)
+        #expect(got.prefix(3).map(\.attempt) == [1, 2, 3])
+        #expect(got.allSatisfy { $0.reason.contains("refused") && $0.retryInMs >= 0 }, "\(got.map(\.reason))")
+    }
+
     @Test func lastWillWhenClientDies() throws {
         let broker = try TestBroker()
         let watcher = try TestClient(broker: broker, id: "watcher")

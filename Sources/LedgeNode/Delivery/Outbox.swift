@@ -95,7 +95,9 @@ public final class Outbox: @unchecked Sendable {
         ackSpare.reserveCapacity(config.maxInflight * 2)
         toDelete.reserveCapacity(config.commitEvery)
         inflight.reserveCapacity(config.maxInflight)
-        thread = NativeThread(name: "ledge-outbox") { [unowned self] in self.workerLoop() }
+        // Weak, not unowned: if the owner drops the outbox without close() (e.g. a Node whose init throws
+        // later), the worker keeps it alive until close() instead of touching a deinitialising object.
+        thread = NativeThread(name: "ledge-outbox") { [weak self] in self?.workerLoop() }
     }
 
     deinit { close() }
