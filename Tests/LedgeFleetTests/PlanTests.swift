@@ -34,6 +34,12 @@ import LedgeCore
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"canary\": 1, \"percent\": 5}]}", "exactly one"),
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"on_gate_failure\": \"explode\"}", "on_gate_failure"),
         ("[1,2", "plan"),
+        // Unknown keys at every level are errors naming their path (a misspelt gate must not vanish).
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"gates\": {\"max_errros\": 1}}", "gates.max_errros: unknown key"),
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100, \"gates\": {\"max_p99\": 3}}]}", "waves[0].gates.max_p99"),
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\", \"kind\": \"model\"}], \"waves\": [{\"percent\": 100}]}", "artifacts[0].kind"),
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100, \"soak\": 5}]}", "waves[0].soak"),
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"timeout\": 5}", "timeout: unknown key"),
     ])
     func rejectsBadPlansNamingTheField(json: String, mention: String) {
         do {

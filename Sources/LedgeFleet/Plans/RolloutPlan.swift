@@ -121,12 +121,43 @@ public struct RolloutPlan: Codable, Sendable, Equatable {
 
     /// Parses and validates a plan; errors name the field and the problem.
     public static func parse(_ bytes: [UInt8], source: String = "plan") throws(FleetError) -> RolloutPlan {
+        // Unknown keys are errors: a misspelt gate must not silently vanish from a rollout.
+        if let doc = try? JSONValue.parse(bytes) { try checkKeys(doc, source: source) }
         let plan: RolloutPlan
         do { plan = try JSONDecoder().decode(RolloutPlan.self, from: Data(bytes)) } catch {
             throw FleetError(.badPlan, source, FleetJSON.describe(error))
         }
         try plan.validate(source: source)
         return plan
+    }
+
+    static let planKeys = ["name", "artifacts", "selector", "waves", "gates", "max_parallel_downloads", "on_gate_failure",
+                           "node_timeout_seconds"]
+    static let artifactKeys = ["name", "version", "sha256"]
+    static let waveKeys = ["canary", "percent", "soak_seconds", "gates"]
+    static let gateKeys = ["max_activation_failures", "max_function_error_rate", "max_inference_p99_ms", "max_prediction_shift",
+                           "min_prediction_std"]
+
+    /// Names the first key the plan format does not know, with its path (e.g. `waves[1].gates.max_errros`).
+    static func checkKeys(_ doc: JSONValue, source: String) throws(FleetError) {
+        func check(_ v: JSONValue?, _ allowed: [String], _ path: String) throws(FleetError) {
+            guard case .object(let pairs)? = v else { return }
+            for (k, _) in pairs where !allowed.contains(k) {
+                throw FleetError(.badPlan, "\(source): \(path.isEmpty ? k : path + "." + k)",
+                                 "unknown key (expected one of \(allowed.joined(separator: ", ")))")
+            }
+        }
+        try check(doc, planKeys, "")
+        try check(doc["gates"], gateKeys, "gates")
+        if case .array(let arts)? = doc["artifacts"] {
+            for (i, a) in arts.enumerated() { try check(a, artifactKeys, "artifacts[\(i)]") }
+        }
+        if case .array(let waves)? = doc["waves"] {
+            for (i, w) in waves.enumerated() {
+                try check(w, waveKeys, "waves[\(i)]")
+                try check(w["gates"], gateKeys, "waves[\(i)].gates")
+            }
+        }
     }
 
     public static func read(path: String) throws(FleetError) -> RolloutPlan {
