@@ -8,6 +8,7 @@ enum ArtifactCommand {
     usage: ledge artifact push FILE --kind model|function --name N --version V --key KEY [--smoke FILE] [--info FILE] --state DIR [--json]
            ledge artifact list --state DIR [--json]
       --smoke FILE  JSON {"input": [floats], "output": [floats], "tolerance": t}: the golden pair a node checks
+                    (required for a model)
       --info FILE   JSON kept verbatim in the manifest (e.g. the model's manifest.json)
     """
 
@@ -34,6 +35,15 @@ enum ArtifactCommand {
             guard let d = FileManager.default.contents(atPath: p) else { throw UsageError("cannot read --smoke \(p)") }
             do { smoke = try JSONDecoder().decode(SmokeTest.self, from: d) } catch {
                 throw UsageError("--smoke \(p): \(FleetJSON.describe(error))")
+            }
+        }
+        if kind == .model {
+            // Nodes activate a model only after its golden pair matches: without one no node could ever take it.
+            guard smoke != nil else {
+                throw UsageError("a model needs --smoke FILE (its golden input/output pair; nodes refuse a model without one)")
+            }
+            guard data.count >= 8, Array(data[4..<8]) == Array("TFL3".utf8) else {
+                throw UsageError("\(file) is not a TFLite model (no TFL3 file identifier at byte 4)")
             }
         }
         var info: JSONValue? = nil

@@ -8,10 +8,25 @@ import LedgeFleet
 
 enum FleetCommands {
     static func coordinator(_ args: [String]) -> Int32 { runCommand("coordinator") { try CoordinatorCommand.run(args) } }
-    static func keys(_ args: [String]) -> Int32 { runCommand("keys") { try KeysCommand.run(args) } }
-    static func artifact(_ args: [String]) -> Int32 { runCommand("artifact") { try ArtifactCommand.run(args) } }
-    static func fleet(_ args: [String]) -> Int32 { runCommand("fleet") { try FleetNodesCommand.run(args) } }
-    static func rollout(_ args: [String]) -> Int32 { runCommand("rollout") { try RolloutCLI.run(args) } }
+    static func keys(_ args: [String]) -> Int32 {
+        help(args, KeysCommand.usage) ?? runCommand("keys") { try KeysCommand.run(args) }
+    }
+    static func artifact(_ args: [String]) -> Int32 {
+        help(args, ArtifactCommand.usage) ?? runCommand("artifact") { try ArtifactCommand.run(args) }
+    }
+    static func fleet(_ args: [String]) -> Int32 {
+        help(args, FleetNodesCommand.usage) ?? runCommand("fleet") { try FleetNodesCommand.run(args) }
+    }
+    static func rollout(_ args: [String]) -> Int32 {
+        help(args, RolloutCLI.usage) ?? runCommand("rollout") { try RolloutCLI.run(args) }
+    }
+
+    /// `--help` or `-h` anywhere (or `help` first): prints the usage and succeeds.
+    static func help(_ args: [String], _ usage: String) -> Int32? {
+        guard args.contains("--help") || args.contains("-h") || args.first == "help" else { return nil }
+        print(usage)
+        return ExitCode.success
+    }
 }
 
 /// Shared helpers of the fleet commands.
@@ -95,10 +110,12 @@ enum CoordinatorCommand {
 
 /// `ledge keys generate [--out DIR] [--name NAME] [--json]`.
 enum KeysCommand {
+    static let usage = "usage: ledge keys generate [--out DIR] [--name NAME] [--json]   writes NAME.key (secret) and NAME.pub"
+
     static func run(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, flags: ["json"])
         try a.checkKnown(["out", "name", "json"])
-        guard a.positionals == ["generate"] else { throw UsageError("usage: ledge keys generate [--out DIR] [--name NAME] [--json]") }
+        guard a.positionals == ["generate"] else { throw UsageError(usage) }
         let key = SecretKey.generate()
         let paths = try KeyFile.write(secret: key, directory: a.value("out") ?? ".", name: a.value("name") ?? "release")
         if a.flag("json") {
