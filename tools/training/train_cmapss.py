@@ -2,8 +2,9 @@
 # inside one graph), converts it to full-integer int8 TFLite and writes models/cmapss-rul.
 #
 # Recipe: the 100 training engines are split by engine unit into K folds; ensemble member k trains on the
-# other K−1 folds and is early-stopped on fold k (engines it never sees). Every window of every engine is
-# used, short ones edge-padded (the first cycle repeated at the front, as the node's function does).
+# other K−1 folds and is early-stopped on fold k (engines it never sees), on a test-like measure (full windows,
+# engines weighted equally). By default only full 30-cycle windows are trained on (--pad-weight 0): every test
+# engine's last window is full; shorter histories are edge-padded (first cycle repeated) at inference.
 # The test set (test_FD001.txt + RUL_FD001.txt) is only evaluated, never used to choose anything.
 import argparse
 import os
@@ -25,17 +26,17 @@ def parse_args():
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--members", type=int, default=5, help="ensemble members; member k is held out on fold k")
     p.add_argument("--folds", type=int, default=0, help="folds of the training engines (default: max(members, 5))")
-    p.add_argument("--pad-weight", type=float, default=1.0,
+    p.add_argument("--pad-weight", type=float, default=0.0,
                    help="loss weight of edge-padded (shorter than the window) training windows; 0 = full windows only")
-    p.add_argument("--select", choices=["all", "cuts"], default="all",
+    p.add_argument("--select", choices=["all", "cuts"], default="cuts",
                    help="early-stopping measure: all windows of the held-out engines, or their full windows with "
                         "each engine weighted equally (the expectation of scoring one random test-like cut per engine)")
-    p.add_argument("--schedule", choices=["cosine", "step"], default="cosine",
+    p.add_argument("--schedule", choices=["cosine", "step"], default="step",
                    help="cosine from lr to lr/50 over --epochs, or lr until --step-at then lr/10")
-    p.add_argument("--step-at", type=int, default=200)
+    p.add_argument("--step-at", type=int, default=60)
     p.add_argument("--screen", action="store_true",
                    help="validation only: no test set, no conversion, nothing written (for comparing recipes)")
-    p.add_argument("--epochs", type=int, default=120, help="maximum epochs")
+    p.add_argument("--epochs", type=int, default=100, help="maximum epochs")
     p.add_argument("--patience", type=int, default=30, help="stop when no member improved for this many epochs")
     p.add_argument("--batch", type=int, default=512)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -46,7 +47,7 @@ def parse_args():
     p.add_argument("--dropout", type=float, default=0.5)
     p.add_argument("--noise", type=float, default=0.0, help="Gaussian input noise while training (normalised units)")
     p.add_argument("--norm", choices=["minmax", "zscore"], default="minmax")
-    p.add_argument("--version", default="2.0.0")
+    p.add_argument("--version", default="2.1.0")
     p.add_argument("--report", help="also write the metrics as JSON here (for comparing runs)")
     return p.parse_args()
 
