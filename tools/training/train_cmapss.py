@@ -2,8 +2,9 @@
 # inside one graph), converts it to full-integer int8 TFLite and writes models/cmapss-rul.
 #
 # Recipe: the 100 training engines are split by engine unit into K folds; ensemble member k trains on the
-# other K−1 folds and is early-stopped on fold k (engines it never sees). Every window of every engine is
-# used, short ones edge-padded (the first cycle repeated at the front, as the node's function does).
+# other K−1 folds and is early-stopped on fold k (engines it never sees), on a test-like measure (full windows,
+# engines weighted equally). By default only full 30-cycle windows are trained on (--pad-weight 0): every test
+# engine's last window is full; shorter histories are edge-padded (first cycle repeated) at inference.
 # The test set (test_FD001.txt + RUL_FD001.txt) is only evaluated, never used to choose anything.
 import argparse
 import os
@@ -23,8 +24,19 @@ def parse_args():
     p.add_argument("--data", default=os.path.join(os.environ.get("LEDGE_DATA_DIR", os.path.join(root, "..", "shared", "data")), "cmapss"))
     p.add_argument("--out", default=os.path.join(root, "models", "cmapss-rul"))
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--members", type=int, default=5, help="ensemble members = folds of the training engines")
-    p.add_argument("--epochs", type=int, default=120, help="maximum epochs")
+    p.add_argument("--members", type=int, default=5, help="ensemble members; member k is held out on fold k")
+    p.add_argument("--folds", type=int, default=0, help="folds of the training engines (default: max(members, 5))")
+    p.add_argument("--pad-weight", type=float, default=0.0,
+                   help="loss weight of edge-padded (shorter than the window) training windows; 0 = full windows only")
+    p.add_argument("--select", choices=["all", "cuts"], default="cuts",
+                   help="early-stopping measure: all windows of the held-out engines, or their full windows with "
+                        "each engine weighted equally (the expectation of scoring one random test-like cut per engine)")
+    p.add_argument("--schedule", choices=["cosine", "step"], default="step",
+                   help="cosine from lr to lr/50 over --epochs, or lr until --step-at then lr/10")
+    p.add_argument("--step-at", type=int, default=60)
+    p.add_argument("--screen", action="store_true",
+                   help="validation only: no test set, no conversion, nothing written (for comparing recipes)")
+    p.add_argument("--epochs", type=int, default=100, help="maximum epochs")
     p.add_argument("--patience", type=int, default=30, help="stop when no member improved for this many epochs")
     p.add_argument("--batch", type=int, default=512)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -35,7 +47,7 @@ def parse_args():
     p.add_argument("--dropout", type=float, default=0.5)
     p.add_argument("--noise", type=float, default=0.0, help="Gaussian input noise while training (normalised units)")
     p.add_argument("--norm", choices=["minmax", "zscore"], default="minmax")
-    p.add_argument("--version", default="2.0.0")
+    p.add_argument("--version", default="2.1.0")
     p.add_argument("--report", help="also write the metrics as JSON here (for comparing runs)")
     return p.parse_args()
 
@@ -77,7 +89,7 @@ def member_layers(model, k):
 
 def make_windows(units, ids, lo, span):
     """Every window of each engine (ending at each of its cycles), edge-padded; targets RUL/CAP; engine ids."""
-    xs, ys, us = [], [], []
+    xs, ys, us, ps = [], [], [], []
     for u in ids:
         rows = units[u]
         x = (rows[:, C.FEATURE_COLS] - lo) / span
@@ -87,15 +99,26 @@ def make_windows(units, ids, lo, span):
         xs.append(x[idx])
         ys.append(C.train_targets(rows))
         us.append(np.full(n, u))
+        ps.append(np.arange(n))
     return (np.concatenate(xs).astype(np.float32), (np.concatenate(ys) / C.CAP).astype(np.float32),
-            np.concatenate(us))
+            np.concatenate(us), np.concatenate(ps))
 
 
-def masked_mse(tf):
-    def loss(y_true, y_pred):  # y_true −1 marks a (sample, member) pair held out from that member
-        m = tf.cast(y_true >= 0, y_pred.dtype)
-        return tf.reduce_sum(m * tf.square(y_pred - y_true)) / tf.maximum(tf.reduce_sum(m), 1.0)
+def weighted_mse(tf, K):
+    def loss(y_true, y_pred):  # y_true = [targets (K) | weights (K)]; weight 0 = held out from that member
+        t, m = y_true[:, :K], y_true[:, K:]
+        return tf.reduce_sum(m * tf.square(y_pred - t)) / tf.maximum(tf.reduce_sum(m), 1.0)
     return loss
+
+
+def val_scores(p, y, sel, vw):
+    """(RMSE over all windows, test-like RMSE, test-like PHM08 per 100 engines) of predictions p (cycles) on sel."""
+    t = y[sel] * C.CAP
+    d = p - t
+    w = vw[sel]
+    cut_rmse = float(np.sqrt(np.sum(w * d * d) / np.sum(w)))
+    phm = np.where(d < 0, np.exp(-d / 13.0) - 1.0, np.exp(d / 10.0) - 1.0)
+    return C.rmse(p, t), cut_rmse, float(100.0 * np.sum(w * phm) / np.sum(w))
 
 
 def main():
@@ -111,12 +134,14 @@ def main():
         raise TrainingError(f"RUL_FD001.txt has {len(rul)} values for {len(tunits)} test engines")
     ids = sorted(units)
     K = a.members
-    if K < 2 and K != 1:
+    if K < 1:
         raise TrainingError("--members must be ≥ 1")
+    nfold = a.folds or max(K, 5)
+    if nfold < K:
+        raise TrainingError(f"--folds {nfold} is fewer than --members {K}")
 
-    # Folds by engine unit, never by row (K = 1: 20 engines held out for early stopping, as one fold of 5).
+    # Folds by engine unit, never by row; member k is early-stopped on fold k and trains on all other engines.
     perm = np.random.default_rng(a.seed).permutation(ids)
-    nfold = max(K, 5) if K == 1 else K
     folds = [sorted(int(u) for u in perm[f::nfold]) for f in range(nfold)][:K]
 
     # Normalisation fitted on the training engines only (train_FD001.txt); min-max to [−1, 1] is written as the
@@ -130,19 +155,28 @@ def main():
     if np.any(span <= 0):
         raise TrainingError("a selected sensor is constant in train_FD001.txt")
 
-    x, y, u = make_windows(units, ids, centre, span)
+    x, y, u, pos = make_windows(units, ids, centre, span)
     fold_of = {e: f for f, fs in enumerate(folds) for e in fs}
     member_of = np.array([fold_of.get(int(e), -1) for e in u])
+    full = pos >= C.WINDOW - 1  # the window ends at cycle ≥ 30: no padding (every test engine's last window is)
     yk = np.repeat(y[:, None], K, axis=1)
-    yk[member_of[:, None] == np.arange(K)[None, :]] = -1.0  # member k never trains on fold k
+    wk = np.repeat(np.where(full, 1.0, a.pad_weight)[:, None], K, axis=1)
+    wk[member_of[:, None] == np.arange(K)[None, :]] = 0.0  # member k never trains on fold k
+    keep = wk.sum(axis=1) > 0
+    xtr, ytr = x[keep], np.concatenate([yk, wk], axis=1)[keep].astype(np.float32)
+    # Test-like validation weights: full windows only, each engine's windows summing to 1.
+    cnt = {int(e): int(np.sum(full & (u == e))) for e in ids}
+    vw = np.where(full, 1.0 / np.array([max(cnt[int(e)], 1) for e in u]), 0.0)
     log(f"{len(ids)} engines, {len(x)} windows; {K} member(s), folds of {[len(f) for f in folds]} engines")
 
     model = build_train_model(tf, a, len(C.FEATURES))
-    model.compile(optimizer=tf.keras.optimizers.Adam(a.lr), loss=masked_mse(tf))
+    model.compile(optimizer=tf.keras.optimizers.Adam(a.lr), loss=weighted_mse(tf, K))
     best = [np.inf] * K
     best_epoch = [0] * K
     best_w = [None] * K
+    best_scores = [None] * K
     history = []
+    si = 0 if a.select == "all" else 1
 
     class Track(tf.keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -150,10 +184,11 @@ def main():
             cur = []
             for k in range(K):
                 sel = member_of == k
-                r = C.rmse(p[sel, k] * C.CAP, y[sel] * C.CAP)
+                sc = val_scores(p[sel, k] * C.CAP, y, sel, vw)
+                r = sc[si]
                 cur.append(r)
                 if r < best[k]:
-                    best[k], best_epoch[k] = r, epoch + 1
+                    best[k], best_epoch[k], best_scores[k] = r, epoch + 1, sc
                     best_w[k] = [l.get_weights() for l in member_layers(self.model, k)]
             history.append(cur)
             if (epoch + 1) % 10 == 0:
@@ -162,28 +197,39 @@ def main():
             if epoch + 1 - max(best_epoch) >= a.patience:
                 self.model.stop_training = True
 
-    def schedule(epoch, lr):  # cosine from lr to lr/50 over the maximum epochs
+    def schedule(epoch, lr):  # cosine from lr to lr/50 over the maximum epochs, or a step to lr/10
+        if a.schedule == "step":
+            return float(a.lr if epoch < a.step_at else a.lr / 10)
         return float(a.lr * (0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * epoch / a.epochs))))
 
-    model.fit(x, yk, batch_size=a.batch, epochs=a.epochs, shuffle=True, verbose=0,
+    model.fit(xtr, ytr, batch_size=a.batch, epochs=a.epochs, shuffle=True, verbose=0,
               callbacks=[Track(), tf.keras.callbacks.LearningRateScheduler(schedule)])
     for k in range(K):
         for l, w in zip(member_layers(model, k), best_w[k]):
             l.set_weights(w)
     epochs_run = len(history)
-    log(f"trained {epochs_run} epochs; held-out RMSE (all windows of each member's unseen engines) "
-        f"{[round(v, 2) for v in best]} at epochs {best_epoch}  [{time.time() - t0:.0f}s]")
+    log(f"trained {epochs_run} epochs; held-out {a.select} RMSE per member {[round(v, 2) for v in best]} at epochs "
+        f"{best_epoch}  [{time.time() - t0:.0f}s]")
+    # Out-of-fold scores of the restored members: every window, and test-like (full windows, engines equal).
+    p_all = model.predict(x, verbose=0, batch_size=4096).reshape(len(x), K)
+    vsel = member_of >= 0
+    oof = p_all[np.arange(len(x)), np.maximum(member_of, 0)] * C.CAP
+    val_all, val_cut, val_phm = val_scores(oof[vsel], y, vsel, vw)
+    log(f"validation (out-of-fold, {int(vsel.sum())} windows of {sum(len(f) for f in folds)} engines): RMSE all windows "
+        f"{val_all:.3f}; test-like (full windows, engines equal) RMSE {val_cut:.3f} PHM08/100 engines {val_phm:.1f}")
+    if a.screen:
+        if a.report:
+            write_json(a.report, {"args": {k: v for k, v in vars(a).items() if k not in ("data", "out", "report")},
+                                  "validation": {"rmse_all": val_all, "rmse_cuts": val_cut, "phm08_cuts": val_phm,
+                                                 "per_member": best_scores, "best_epoch": best_epoch},
+                                  "seconds": round(time.time() - t0, 1)})
+        return None
 
     export = build_export_model(tf, a, len(C.FEATURES))
     for l in export.layers:
         if l.weights:
             l.set_weights(model.get_layer(l.name).get_weights())
 
-    # Validation figure of the whole ensemble without touching the test set: each engine scored by the members
-    # that never trained on it, at the test set's kind of cut-off (every window, truth capped).
-    p_all = model.predict(x, verbose=0, batch_size=4096).reshape(len(x), K)
-    oof = np.array([p_all[i, member_of[i]] for i in range(len(x))]) * C.CAP
-    val_rmse = C.rmse(oof, y * C.CAP)
 
     # Test set: each engine's last window (edge-padded when shorter than the window), true RUL capped.
     tx = np.stack([C.last_window(normalize_f32(tunits[e][:, C.FEATURE_COLS], centre, span)) for e in sorted(tunits)])
@@ -200,7 +246,6 @@ def main():
     q_rmse, q_phm = C.rmse(pq, ty), C.phm08(pq, ty)
     params = int(export.count_params())
     seconds = round(time.time() - t0, 1)
-    log(f"validation (out-of-fold, all windows): RMSE {val_rmse:.3f}")
     log(f"test_FD001 last cycle: float RMSE {f_rmse:.3f} PHM08 {f_phm:.1f} | int8 RMSE {q_rmse:.3f} PHM08 {q_phm:.1f}")
     log(f"params {params}, MACs {macs}, tflite {len(tfl)} bytes, ops {ops}  [{seconds:.0f}s]")
     if params > 100_000 or macs > 3_000_000:
@@ -208,10 +253,15 @@ def main():
 
     cmd = "tools/train-cmapss" + "".join(
         f" --{k.replace('_', '-')} {v}" for k, v in sorted(vars(a).items())
-        if k not in ("data", "out", "report") and v != p_default(k))
+        if k not in ("data", "out", "report", "screen") and v != p_default(k))
     metrics = {"float": {"rmse": rounded(f_rmse), "phm08": rounded(f_phm, 2)},
                "int8": {"rmse": rounded(q_rmse), "phm08": rounded(q_phm, 2)},
-               "validation": {"rmse_out_of_fold_all_windows": rounded(val_rmse),
+               "validation": {"rmse_out_of_fold_all_windows": rounded(val_all),
+                              "rmse_out_of_fold_test_like": rounded(val_cut),
+                              "phm08_out_of_fold_test_like_per_100_engines": rounded(val_phm, 2),
+                              "test_like": "full 30-cycle windows of the held-out engines, each engine weighted "
+                                           "equally (expected score of one random cut per engine, as the test set is built)",
+                              "selected_by": a.select,
                               "rmse_per_member": [rounded(v) for v in best], "best_epoch_per_member": best_epoch,
                               "folds": folds},
                "evaluated_on": "test_FD001.txt last cycle of each of 100 engines (edge-padded to 30 cycles), "
@@ -253,7 +303,9 @@ def main():
                         f"tanh), Conv1D(1, k=3, tanh), flatten, dropout {a.dropout}, FC {a.fc} tanh, linear",
         "training": {"command": cmd, "seed": a.seed, "data": "train_FD001.txt", "members": K,
                      "max_epochs": a.epochs, "epochs_run": epochs_run, "patience": a.patience, "batch": a.batch,
-                     "optimizer": f"Adam lr {a.lr}, cosine to lr/50", "loss": "MSE on RUL/125",
+                     "optimizer": f"Adam lr {a.lr}, " + ("cosine to lr/50" if a.schedule == "cosine" else
+                                                          f"lr/10 from epoch {a.step_at}"),
+                     "pad_weight": a.pad_weight, "loss": "MSE on RUL/125",
                      "split": "by engine unit: member k early-stopped on fold k, trained on the others",
                      "representative_dataset": f"{len(rep_idx)} training windows (seeded)",
                      "seconds": seconds},
