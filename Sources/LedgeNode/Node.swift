@@ -136,7 +136,10 @@ public final class Node: @unchecked Sendable {
         uc.reportIntervalSeconds = config.update.reportIntervalSeconds
         let act = NodeActivator(node: self, models: models, stateDir: uc.stateDir)
         let a = try UpdateAgent(config: uc, client: client, activator: act, smokeTester: act)
-        a.log = { Log.info("update", $0) }
+        a.log = { line in
+            // The agent's lines start with "update: "; the log already names the component.
+            Log.info("update", line.hasPrefix("update: ") ? String(line.dropFirst(8)) : line)
+        }
         activator = act
         agent = a
     }

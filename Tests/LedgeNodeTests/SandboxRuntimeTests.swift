@@ -112,6 +112,17 @@ import LedgeTestSupport
         #expect(rt.statistics.invocations == 0)
     }
 
+    @Test func jsonNumberRefusesNumbersThatDoNotFitADouble() throws {
+        let sink = CollectingSink()
+        let rt = try runtime(try FunctionFixtures.config("well_behaved"), sink: sink)
+        // 1e400 overflows a double: json_number answers LEDGE_E_INVALID, so the function publishes nothing.
+        #expect(invoke(rt, #"{"n":1e400}"#).outcome == .returned(-1))
+        #expect(invoke(rt, #"{"n":-1e400}"#).outcome == .returned(-1))
+        #expect(sink.messages.isEmpty)
+        #expect(invoke(rt, #"{"n":1e300}"#).outcome == .returned(0))
+        #expect(sink.messages.count == 1)
+    }
+
     @Test func warmInstancesAreReusedAndColdStartsCounted() throws {
         let sink = CollectingSink()
         let logs = CollectingLogSink()

@@ -105,6 +105,9 @@ enum ModelCommand {
             text = s
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text == spec, spec.contains("/") || spec.hasSuffix(".csv") || spec.hasSuffix(".json") {
+            throw UsageError("input file '\(spec)' does not exist (--input takes a CSV/JSON file or inline numbers)")
+        }
         if trimmed.hasPrefix("[") {
             guard let obj = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) else {
                 throw UsageError("input is not valid JSON")

@@ -138,6 +138,8 @@ enum HostAPI {
             let key = try mem.bytes("key", call.i32(2), UInt64(call.i32(3)))
             let out = try mem.mutableBytes("out", call.i32(4), 8)
             guard let v = JSONScan.number(in: json, key: key) else { call.result(0, .i32(code(.notFound))); return }
+            // A number too large for a double (e.g. 1e400) is no usable reading: invalid, not +inf.
+            guard v.isFinite else { call.result(0, .i32(code(.invalid))); return }
             out.storeBytes(of: v.bitPattern.littleEndian, as: UInt64.self)
             call.result(0, .i32(0))
         })

@@ -50,7 +50,8 @@ LEDGE_IMPORT(infer) int32_t ledge_infer(const char *model, int32_t model_len, co
                                         float *out, int32_t out_cap);
 LEDGE_IMPORT(log) void ledge_log(int32_t level, const char *msg, int32_t len);
 LEDGE_IMPORT(now_ms) int64_t ledge_now_ms(void);
-/* Reads the number under `key` in the top-level JSON object json into *out. */
+/* Reads the number under `key` in the top-level JSON object json into *out: 0, LEDGE_E_NOT_FOUND when the
+ * key is absent or not a number, LEDGE_E_INVALID when it does not fit a double (e.g. 1e400). */
 LEDGE_IMPORT(json_number) int32_t ledge_json_number(const void *json, int32_t json_len, const char *key,
                                                     int32_t key_len, double *out);
 /* Copies the function's setting `key` (from "config" in the node config) into buf; returns its length. */
