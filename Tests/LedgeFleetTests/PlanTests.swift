@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import LedgeFleet
 import LedgeCore
+import LedgeTestSupport
 
 @Suite struct PlanTests {
     static let good = """
@@ -81,5 +82,37 @@ import LedgeCore
         let s = try #require(PredictionStats.pool([(mean: 0, std: 1), (mean: 2, std: 1)]))
         #expect(s.mean == 1)
         #expect(abs(s.std - 2.0.squareRoot()) < 1e-12)
+    }
+}
+
+/// The coordinator's config file: unknown keys and out-of-range values are errors naming the file and key.
+@Suite struct CoordinatorConfigTests {
+    func write(_ json: String) throws -> String {
+        let path = try TestPaths.scratch("coordcfg").appendingPathComponent("coordinator.json").path
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func readsAGoodConfig() throws {
+        let c = try CoordinatorConfig.read(path: try write(#"{"broker": "mqtt://127.0.0.1:1883", "state_dir": "/tmp/x", "tick_ms": 200}"#))
+        #expect(c.tickMs == 200 && c.stateDir == "/tmp/x" && c.clientID == "ledge-coordinator")
+    }
+
+    @Test(arguments: [
+        (#"{"broker": "mqtt://127.0.0.1:1883", "state_dir": "/tmp/x", "bogus": 1}"#, "bogus: unknown key"),
+        (#"{"broker": "mqtt://127.0.0.1:1883", "state_dir": "/tmp/x", "tick": 200}"#, "tick: unknown key"),
+        (#"{"broker": "mqtt://127.0.0.1:1883", "state_dir": "/tmp/x", "tick_ms": 1}"#, "tick_ms"),
+        (#"{"broker": "mqtt://127.0.0.1:1883"}"#, "state_dir"),
+    ])
+    func rejectsBadConfigsNamingTheKey(json: String, mention: String) throws {
+        let path = try write(json)
+        do {
+            _ = try CoordinatorConfig.read(path: path)
+            Issue.record("accepted: \(json)")
+        } catch {
+            #expect(error.code == .badConfig)
+            #expect(error.description.contains(mention), "\(error.description) should mention \(mention)")
+            #expect(error.description.contains("coordinator.json"))
+        }
     }
 }

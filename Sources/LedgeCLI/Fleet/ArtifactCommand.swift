@@ -55,7 +55,7 @@ enum ArtifactCommand {
         let manifest = try ArtifactManifest.describing(bytes, name: try a.required("name"), version: try a.required("version"),
                                                        kind: kind, smoke: smoke, info: info)
         let signed = try SignedManifest.sign(manifest, with: key)
-        let store = try FleetCLI.store(a)
+        let store = try FleetCLI.store(a, create: true)
         let rec = ArtifactRecord(sha256: manifest.sha256, kind: kind, name: manifest.name, version: manifest.version,
                                  size: manifest.size, signed: signed, createdMs: FleetCLI.nowMs())
         try store.putArtifact(rec, bytes: bytes)

@@ -32,13 +32,23 @@ enum FleetCommands {
 /// Shared helpers of the fleet commands.
 enum FleetCLI {
     /// Opens the state folder from `--state DIR`, else `--config FILE`'s `state_dir`, else `$LEDGE_COORDINATOR_STATE`.
-    static func store(_ a: Arguments) throws -> SQLiteFleetStore {
-        if let dir = a.value("state") { return try SQLiteFleetStore(directory: dir) }
-        if let cfg = a.value("config") { return try SQLiteFleetStore(directory: try CoordinatorConfig.read(path: cfg).stateDir) }
-        if let env = ProcessInfo.processInfo.environment["LEDGE_COORDINATOR_STATE"], !env.isEmpty {
-            return try SQLiteFleetStore(directory: env)
+    /// Only `create` (artifact push) may make a new state folder; the other commands read an existing one, so a
+    /// mistyped `--state` is an error instead of an empty table.
+    static func store(_ a: Arguments, create: Bool = false) throws -> SQLiteFleetStore {
+        let dir: String
+        if let d = a.value("state") {
+            dir = d
+        } else if let cfg = a.value("config") {
+            dir = try CoordinatorConfig.read(path: cfg).stateDir
+        } else if let env = ProcessInfo.processInfo.environment["LEDGE_COORDINATOR_STATE"], !env.isEmpty {
+            dir = env
+        } else {
+            throw UsageError("give --state DIR (the coordinator's state folder) or --config FILE")
         }
-        throw UsageError("give --state DIR (the coordinator's state folder) or --config FILE")
+        if !create && !FileManager.default.fileExists(atPath: dir + "/coordinator.db") {
+            throw UsageError("\(dir) holds no coordinator state (no coordinator.db): check --state, or start `ledge coordinator` first")
+        }
+        return try SQLiteFleetStore(directory: dir)
     }
 
     static func printJSON<T: Encodable>(_ v: T) {

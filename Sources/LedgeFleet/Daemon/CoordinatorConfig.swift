@@ -40,9 +40,17 @@ public struct CoordinatorConfig: Codable, Sendable, Equatable {
         caFile = try c.decodeIfPresent(String.self, forKey: .caFile)
     }
 
+    static let allowedKeys = ["broker", "client_id", "state_dir", "chunk_size", "tick_ms", "username", "password", "ca_file"]
+
     /// Reads and checks a config file; errors name the file and field.
     public static func read(path: String) throws(FleetError) -> CoordinatorConfig {
         guard let data = FileManager.default.contents(atPath: path) else { throw FleetError(.badConfig, path, "cannot read the file") }
+        // Unknown keys are errors, as in the node config (a misspelt key must not silently fall back).
+        if case .object(let pairs)? = try? JSONValue.parse(Array(data)) {
+            for (k, _) in pairs where !allowedKeys.contains(k) {
+                throw FleetError(.badConfig, "\(path): \(k)", "unknown key (expected one of \(allowedKeys.joined(separator: ", ")))")
+            }
+        }
         let c: CoordinatorConfig
         do { c = try JSONDecoder().decode(CoordinatorConfig.self, from: data) } catch {
             throw FleetError(.badConfig, path, FleetJSON.describe(error))
