@@ -13,6 +13,7 @@ enum BenchCommand {
         switch args.first {
         case "model": return runCommand("bench model") { try model(Array(args.dropFirst())) }
         case "gemm": return runCommand("bench gemm") { try gemm(Array(args.dropFirst())) }
+        case "--help", "-h", "help": print(usage); return ExitCode.success
         default: printError(usage); return ExitCode.usage
         }
     }

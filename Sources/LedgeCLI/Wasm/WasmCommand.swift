@@ -28,6 +28,11 @@ enum WasmCommand {
             return ExitCode.usage
         }
         let rest = Array(args.dropFirst())
+        // `ledge wasm run --help` (only as the first word: later words may be the guest's own arguments).
+        if ["run", "spectest", "dump"].contains(sub), rest.first == "--help" || rest.first == "-h" {
+            print(usage)
+            return ExitCode.success
+        }
         switch sub {
         case "run": return runCommand("wasm run") { try WasmRunCommand.main(rest) }
         case "spectest": return runCommand("wasm spectest") { try SpectestCommand.main(rest) }
