@@ -222,39 +222,34 @@ public final class Node: @unchecked Sendable {
     /// the PUBACK already; with the client's own loop thread it reaches the socket after this returns,
     /// so the journal write comes first.
     private func takeIn(_ msg: MQTTMessage, router r: EventRouter) {
-        // Only events for the functions are de-duplicated and journalled (not, say, update traffic).
-        let forFunctions = r.matches(msg.topic)
-        let duplicate: Bool = forFunctions && msg.payload.withUnsafeBytes { p in
+        // Only events some function takes are de-duplicated and journalled (not, say, update traffic): the
+        // router calls `admit` once, before the first matching function gets the event.
+        var duplicate = false
+        var seq: UInt64 = 0
+        var journalError: Int32 = 0
+        r.route(IncomingEvent(topic: msg.topic, payload: msg.payload, receivedNanos: Clock.monotonicNanos())) { e in
             var t = msg.topic
             return t.withUTF8 { tb in
-                let topic = UnsafeRawBufferPointer(tb)
-                if let d = dedup, d.isDuplicate(topic: topic, payload: p) { return true }
-                return false
+                msg.payload.withUnsafeBytes { pb in
+                    let topic = UnsafeRawBufferPointer(tb)
+                    if let d = dedup, d.isDuplicate(topic: topic, payload: pb) { duplicate = true; return false }
+                    guard let j = journal, let p = progress else { return true }
+                    (seq, journalError) = j.append(topic: topic, payload: pb)
+                    e.seq = seq
+                    p.begin(seq)
+                    return true
+                }
             }
         }
-        if duplicate {
-            stopLock.withLock { eventsReceived += 1; duplicatesDropped += 1 }
-            return
-        }
-        var e = IncomingEvent(topic: msg.topic, payload: msg.payload, receivedNanos: Clock.monotonicNanos())
-        guard let j = journal, let p = progress, forFunctions else {
-            stopLock.withLock { eventsReceived += 1 }
-            r.route(e)
-            return
-        }
-        let (seq, err) = msg.payload.withUnsafeBytes { pb in
-            var t = msg.topic
-            return t.withUTF8 { tb in j.append(topic: UnsafeRawBufferPointer(tb), payload: pb) }
-        }
+        if seq != 0 { progress?.finish(seq) }
         stopLock.withLock {
             eventsReceived += 1
-            if err != 0 { journalErrors += 1 }
+            if duplicate { duplicatesDropped += 1 }
+            if journalError != 0 { journalErrors += 1 }
         }
-        if err != 0 { Log.warn("node", "inbound journal write failed (errno \(err)); event on \(msg.topic) is not crash-safe") }
-        e.seq = seq
-        p.begin(seq)
-        r.route(e)
-        p.finish(seq)
+        if journalError != 0 {
+            Log.warn("node", "inbound journal write failed (errno \(journalError)); event on \(msg.topic) is not crash-safe")
+        }
     }
 
     /// Publishes counters on `ledge/v1/nodes/<id>/metrics` every metrics interval until stopped.

@@ -137,15 +137,22 @@ public final class EventRouter: @unchecked Sendable {
     /// The runtime of every function now (after hot swaps).
     var currentRuntimes: [FunctionRuntime] { lanes.map(\.runtime) }
     /// True when some function's trigger matches `topic` (only such events are journalled).
-    func matches(_ topic: String) -> Bool {
-        lanes.contains { l in l.triggers.contains { TopicFilter.matches(filter: $0, topic: topic) } }
-    }
-
-    /// Hands an event to every function whose triggers match its topic. Called on the MQTT thread.
-    func route(_ e: IncomingEvent) {
+    /// Hands an event to every function whose triggers match its topic (each filter is matched once).
+    /// `admit` runs once, just before the first matching lane gets the event, and only when one matches: it may
+    /// stamp the event (the journal's sequence number) or refuse it (a duplicate). Returns true when the event
+    /// was handed to at least one lane. Called on the MQTT thread.
+    @discardableResult
+    func route(_ e: IncomingEvent, admit: (inout IncomingEvent) -> Bool = { _ in true }) -> Bool {
+        var event = e
+        var admitted = false
         for l in lanes where l.triggers.contains(where: { TopicFilter.matches(filter: $0, topic: e.topic) }) {
-            l.offer(e)
+            if !admitted {
+                guard admit(&event) else { return false }
+                admitted = true
+            }
+            l.offer(event)
         }
+        return admitted
     }
 
     /// Waits until every queued event has run (or the deadline), then stops the workers.
