@@ -160,3 +160,10 @@ def write_json(path, obj):
 
 def rounded(x, digits=4):
     return float(round(float(x), digits))
+
+
+def training_command(prog, parser, args, skip):
+    """The command that reproduces a run: `prog` plus every option whose value differs from its default
+    (options in `skip`, such as paths, left out)."""
+    return prog + "".join(f" --{k.replace('_', '-')} {v}" for k, v in sorted(vars(args).items())
+                          if k not in skip and v != parser.get_default(k))

@@ -20,10 +20,10 @@ import numpy as np
 
 from . import ai4i as A
 from .common import (TrainingError, check_ops, convert_int8, count_macs, histogram, interpreter, log, normalize_f32, rounded,
-                     run_int8, setup_tf, sha256_hex, tensor_spec, write_json)
+                     run_int8, setup_tf, sha256_hex, tensor_spec, write_json, training_command)
 
 
-def parse_args():
+def build_parser():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     p = argparse.ArgumentParser(prog="tools/train-ai4i",
                                 description="Trains the AI4I 2020 machine-failure classifier and writes models/ai4i-failure.")
@@ -38,7 +38,11 @@ def parse_args():
                    help="sample weight of a failure row (class imbalance; the F1-optimal threshold also handles it)")
     p.add_argument("--version", default="1.0.0")
     p.add_argument("--report")
-    return p.parse_args()
+    return p
+
+
+def parse_args():
+    return build_parser().parse_args()
 
 
 AIR, PROC, SPEED, TORQUE, WEAR = 0, 1, 2, 3, 4
@@ -211,8 +215,7 @@ def main():
         edges, counts = histogram(raw[tr, j])
         stats.append({"name": name, "mean": float(raw[tr, j].mean()), "std": float(raw[tr, j].std()),
                       "min": float(raw[tr, j].min()), "max": float(raw[tr, j].max()), "bins": edges, "counts": counts})
-    cmd = "tools/train-ai4i" + "".join(f" --{k.replace('_', '-')} {v}" for k, v in sorted(vars(a).items())
-                                       if k not in ("data", "out", "report") and v != p_default(k))
+    cmd = training_command("tools/train-ai4i", build_parser(), a, ("data", "out", "report"))
     manifest = {
         "name": "ai4i-failure", "version": a.version, "kind": "model", "task": "binary-classification",
         "description": "Probability that a milling machine fails (AI4I 2020 'Machine failure') from its process "
@@ -258,21 +261,6 @@ def main():
     from ml.make_goldens import make as make_goldens  # tools/ml: golden vectors for `ledge model verify`
     make_goldens(os.path.join(a.out, "model.tflite"), 16)
     log(f"wrote {a.out}/model.tflite, heldout-udi.txt and manifest.json  [{time.time() - t0:.0f}s]")
-
-
-_DEFAULTS = {}
-
-
-def p_default(key):
-    if not _DEFAULTS:
-        import sys
-        saved = sys.argv
-        sys.argv = [saved[0]]
-        try:
-            _DEFAULTS.update(vars(parse_args()))
-        finally:
-            sys.argv = saved
-    return _DEFAULTS.get(key)
 
 
 if __name__ == "__main__":

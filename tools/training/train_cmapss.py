@@ -14,10 +14,10 @@ import numpy as np
 
 from . import cmapss as C
 from .common import (TrainingError, check_ops, convert_int8, count_macs, histogram, interpreter, log, normalize_f32, rounded,
-                     run_int8, setup_tf, sha256_hex, tensor_spec, write_json)
+                     run_int8, setup_tf, sha256_hex, tensor_spec, write_json, training_command)
 
 
-def parse_args():
+def build_parser():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     p = argparse.ArgumentParser(prog="tools/train-cmapss",
                                 description="Trains the C-MAPSS FD001 RUL model and writes models/cmapss-rul.")
@@ -49,7 +49,11 @@ def parse_args():
     p.add_argument("--norm", choices=["minmax", "zscore"], default="minmax")
     p.add_argument("--version", default="2.1.0")
     p.add_argument("--report", help="also write the metrics as JSON here (for comparing runs)")
-    return p.parse_args()
+    return p
+
+
+def parse_args():
+    return build_parser().parse_args()
 
 
 def branch(L, x, k, a):
@@ -251,9 +255,7 @@ def main():
     if params > 100_000 or macs > 3_000_000:
         raise TrainingError(f"model too big: {params} params (limit 100k), {macs} MACs (limit 3M)")
 
-    cmd = "tools/train-cmapss" + "".join(
-        f" --{k.replace('_', '-')} {v}" for k, v in sorted(vars(a).items())
-        if k not in ("data", "out", "report", "screen") and v != p_default(k))
+    cmd = training_command("tools/train-cmapss", build_parser(), a, ("data", "out", "report", "screen"))
     metrics = {"float": {"rmse": rounded(f_rmse), "phm08": rounded(f_phm, 2)},
                "int8": {"rmse": rounded(q_rmse), "phm08": rounded(q_phm, 2)},
                "validation": {"rmse_out_of_fold_all_windows": rounded(val_all),
@@ -315,21 +317,6 @@ def main():
     make_goldens(os.path.join(a.out, "model.tflite"), 16)
     log(f"wrote {a.out}/model.tflite and manifest.json  [{time.time() - t0:.0f}s]")
     return manifest
-
-
-_DEFAULTS = {}
-
-
-def p_default(key):
-    if not _DEFAULTS:
-        import sys
-        saved = sys.argv
-        sys.argv = [saved[0]]
-        try:
-            _DEFAULTS.update(vars(parse_args()))
-        finally:
-            sys.argv = saved
-    return _DEFAULTS.get(key)
 
 
 if __name__ == "__main__":
