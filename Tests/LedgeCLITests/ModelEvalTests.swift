@@ -24,12 +24,9 @@ import LedgeTestSupport
         #expect(abs(r.rmse - (try metric(m, "metrics.int8.rmse"))) < 0.002)
         #expect(abs(r.phm08 - (try metric(m, "metrics.int8.phm08"))) < 0.05)
         #expect(r.rmse <= 18, "int8 RMSE \(r.rmse) above the demo's bar 18 (issue 2)")
-        // Issue 5's bar is not met yet by the committed model (int8 RMSE 13.73, PHM08 345): a known issue, so
-        // this test fails as soon as a model that meets it is committed and the marker must go.
-        withKnownIssue("cmapss-rul 2.1.0 does not meet issue 5's bar (RMSE ≤ 12.5, PHM08 ≤ 300) yet") {
-            #expect(r.rmse <= 12.5, "int8 RMSE \(r.rmse) above the bar 12.5")
-            #expect(r.phm08 <= 300, "int8 PHM08 \(r.phm08) above the bar 300")
-        }
+        // Issue 5's bars for the int8 model on the test set.
+        #expect(r.rmse <= 12.5, "int8 RMSE \(r.rmse) above the bar 12.5")
+        #expect(r.phm08 <= 300, "int8 PHM08 \(r.phm08) above the bar 300")
         #expect(r.rmse - (try metric(m, "metrics.float.rmse")) <= 0.5, "int8 loses more than 0.5 RMSE to float")
         // Predictions are RULs, not normalised outputs.
         #expect(r.predictions.allSatisfy { $0 > -20 && $0 < 160 })

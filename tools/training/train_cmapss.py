@@ -1,11 +1,15 @@
-# Trains the C-MAPSS FD001 remaining-useful-life model (a cross-fitted ensemble of deep 1-D CNNs averaged
-# inside one graph), converts it to full-integer int8 TFLite and writes models/cmapss-rul.
+# Trains the C-MAPSS FD001 remaining-useful-life model (window features + a cross-fitted ensemble of small MLP
+# heads averaged inside one graph), converts it to full-integer int8 TFLite and writes models/cmapss-rul.
 #
-# Recipe: the 100 training engines are split by engine unit into K folds; ensemble member k trains on the
-# other K−1 folds and is early-stopped on fold k (engines it never sees), on a test-like measure (full windows,
-# engines weighted equally). By default only full 30-cycle windows are trained on (--pad-weight 0): every test
-# engine's last window is full; shorter histories are edge-padded (first cycle repeated) at inference.
-# The test set (test_FD001.txt + RUL_FD001.txt) is only evaluated, never used to choose anything.
+# Model: a fixed (not trained) feature layer turns the 30 × 14 window into 5 numbers per sensor: the mean over the
+# last 30, 10 and 5 cycles, the least-squares slope over the 30 cycles (× 30) and the newest value (one
+# DEPTHWISE_CONV_2D with a 30-cycle kernel); K heads (FC relu → FC relu → FC) read those 70 features and their
+# outputs are averaged.
+# Recipe: the 100 training engines are split by engine unit into folds; head k trains on every engine except
+# fold k mod F, each engine's full 30-cycle windows weighted equally (every test engine contributes one cut).
+# Validation is out-of-fold: each held-out engine is scored by the heads that never saw it, on the test-like
+# measure (full windows, engines weighted equally). The test set (test_FD001.txt + RUL_FD001.txt) is only
+# evaluated at the end, never used to choose anything.
 import argparse
 import os
 import time
@@ -24,30 +28,23 @@ def build_parser():
     p.add_argument("--data", default=os.path.join(os.environ.get("LEDGE_DATA_DIR", os.path.join(root, "..", "shared", "data")), "cmapss"))
     p.add_argument("--out", default=os.path.join(root, "models", "cmapss-rul"))
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--members", type=int, default=5, help="ensemble members; member k is held out on fold k")
-    p.add_argument("--folds", type=int, default=0, help="folds of the training engines (default: max(members, 5))")
-    p.add_argument("--pad-weight", type=float, default=0.0,
-                   help="loss weight of edge-padded (shorter than the window) training windows; 0 = full windows only")
-    p.add_argument("--select", choices=["all", "cuts"], default="cuts",
-                   help="early-stopping measure: all windows of the held-out engines, or their full windows with "
-                        "each engine weighted equally (the expectation of scoring one random test-like cut per engine)")
-    p.add_argument("--schedule", choices=["cosine", "step"], default="step",
-                   help="cosine from lr to lr/50 over --epochs, or lr until --step-at then lr/10")
-    p.add_argument("--step-at", type=int, default=60)
-    p.add_argument("--screen", action="store_true",
-                   help="validation only: no test set, no conversion, nothing written (for comparing recipes)")
-    p.add_argument("--epochs", type=int, default=100, help="maximum epochs")
-    p.add_argument("--patience", type=int, default=30, help="stop when no member improved for this many epochs")
+    p.add_argument("--members", type=int, default=20, help="ensemble heads; head k is held out on fold k mod --folds")
+    p.add_argument("--folds", type=int, default=5, help="folds of the training engines (split by engine unit)")
+    p.add_argument("--hidden", default="48,24", help="hidden layer widths of each head (relu)")
+    p.add_argument("--engine-weight", type=int, choices=[0, 1], default=1,
+                   help="1: each engine's windows weigh 1 in total (test-like); 0: every window weighs 1")
+    p.add_argument("--features", default="m30,m10,m5,slope30,last",
+                   help="window features per sensor, among m30 m10 m5 (means), slope30 slope15 (slopes), last")
+    p.add_argument("--slope-scale", type=float, default=30.0, help="factor on the per-cycle slope features")
+    p.add_argument("--noise", type=float, default=0.0, help="Gaussian noise added to the inputs while training (normalised units)")
+    p.add_argument("--feature-dropout", type=float, default=0.0, help="dropout on each head's input features while training")
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--step-at", type=int, default=60, help="the learning rate drops to lr/10 from this epoch")
     p.add_argument("--batch", type=int, default=512)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--conv-layers", type=int, default=4, help="conv layers of `filters` before the 1-filter layer")
-    p.add_argument("--filters", type=int, default=10)
-    p.add_argument("--kernel", type=int, default=10)
-    p.add_argument("--fc", type=int, default=100)
-    p.add_argument("--dropout", type=float, default=0.5)
-    p.add_argument("--noise", type=float, default=0.0, help="Gaussian input noise while training (normalised units)")
-    p.add_argument("--norm", choices=["minmax", "zscore"], default="minmax")
-    p.add_argument("--version", default="2.1.0")
+    p.add_argument("--screen", action="store_true",
+                   help="validation only: no test set, no conversion, nothing written (for comparing recipes)")
+    p.add_argument("--version", default="3.0.0")
     p.add_argument("--report", help="also write the metrics as JSON here (for comparing runs)")
     return p
 
@@ -56,39 +53,68 @@ def parse_args():
     return build_parser().parse_args()
 
 
-def branch(L, x, k, a):
-    """One member: DCNN (Li et al. 2018 style) — conv layers, a 1-filter conv, flatten, dropout, FC, linear out."""
-    if a.noise > 0:
-        x = L.GaussianNoise(a.noise, name=f"m{k}_noise")(x)  # training only; identity in the exported graph
-    for i in range(a.conv_layers):
-        x = L.Conv1D(a.filters, a.kernel, padding="same", activation="tanh", name=f"m{k}_conv{i}")(x)
-    x = L.Conv1D(1, 3, padding="same", activation="tanh", name=f"m{k}_conv_last")(x)
-    x = L.Flatten(name=f"m{k}_flat")(x)
-    x = L.Dropout(a.dropout, name=f"m{k}_drop")(x)
-    x = L.Dense(a.fc, activation="tanh", name=f"m{k}_fc")(x)
-    return L.Dense(1, name=f"m{k}_out")(x)
+FEATURE_KINDS = {  # name: what the feature is (its kernel over the window is built by feature_filters)
+    "m30": "mean of the last 30 cycles", "m10": "mean of the last 10 cycles", "m5": "mean of the last 5 cycles",
+    "slope30": "least-squares slope over the 30 cycles (per cycle, × slope scale)",
+    "slope15": "least-squares slope over the last 15 cycles (per cycle, × slope scale)", "last": "newest value"}
 
 
-def build_train_model(tf, a, nfeat):
-    """All members side by side: output (N, K), one column per member."""
+def feature_kinds(a):
+    kinds = [k.strip() for k in a.features.split(",") if k.strip()]
+    bad = [k for k in kinds if k not in FEATURE_KINDS]
+    if bad or not kinds or len(set(kinds)) != len(kinds):
+        raise TrainingError(f"--features {a.features!r}: expected distinct names among {', '.join(FEATURE_KINDS)}")
+    return kinds
+
+
+def feature_filters(nfeat, kinds, slope_scale):
+    """Depthwise kernel (window, nfeat, len(kinds)): for every sensor the linear window features `kinds`."""
+    f = np.zeros((C.WINDOW, len(kinds)))
+    for c, k in enumerate(kinds):
+        if k.startswith("m"):
+            n = int(k[1:])
+            f[-n:, c] = 1 / n
+        elif k.startswith("slope"):
+            n = int(k[5:])
+            t = np.arange(n) - (n - 1) / 2
+            f[-n:, c] = slope_scale * t / np.sum(t * t)
+        else:
+            f[-1, c] = 1
+    return np.repeat(f[:, None, :], nfeat, axis=1).astype(np.float32)
+
+
+def build_model(tf, a, nfeat, export=False):
+    """Fixed window features, then `members` heads: output (N, members) for training, their mean for export."""
     L = tf.keras.layers
-    inp = tf.keras.Input(shape=(C.WINDOW, nfeat), name="window")
-    outs = [branch(L, inp, k, a) for k in range(a.members)]
-    out = L.Concatenate(name="members")(outs) if a.members > 1 else outs[0]
-    return tf.keras.Model(inp, out)
+    inp = (tf.keras.Input(batch_shape=(1, C.WINDOW, nfeat), name="window") if export
+           else tf.keras.Input(shape=(C.WINDOW, nfeat), name="window"))
+    x = inp
+    if a.noise > 0 and not export:
+        x = L.GaussianNoise(a.noise, name="noise")(x)  # training only
+    kinds = feature_kinds(a)
+    feat = L.DepthwiseConv1D(C.WINDOW, depth_multiplier=len(kinds), padding="valid", use_bias=False,
+                             trainable=False, name="features")
+    f = L.Flatten(name="flat")(feat(x))
+    feat.set_weights([feature_filters(nfeat, kinds, a.slope_scale)])
+    outs = []
+    for k in range(a.members):
+        h = L.Dropout(a.feature_dropout, name=f"m{k}_fdrop")(f) if a.feature_dropout > 0 and not export else f
+        for j, width in enumerate(hidden_widths(a)):
+            h = L.Dense(width, activation="relu", name=f"m{k}_fc{j}")(h)
+        outs.append(L.Dense(1, name=f"m{k}_out")(h))
+    if a.members == 1:
+        return tf.keras.Model(inp, outs[0])
+    return tf.keras.Model(inp, L.Average(name="rul")(outs) if export else L.Concatenate(name="members")(outs))
 
 
-def build_export_model(tf, a, nfeat):
-    """Batch-1 graph for conversion: the members' outputs averaged (ADD + MUL in TFLite)."""
-    L = tf.keras.layers
-    inp = tf.keras.Input(batch_shape=(1, C.WINDOW, nfeat), name="window")
-    outs = [branch(L, inp, k, a) for k in range(a.members)]
-    out = L.Average(name="rul")(outs) if a.members > 1 else outs[0]
-    return tf.keras.Model(inp, out)
-
-
-def member_layers(model, k):
-    return [l for l in model.layers if l.name.startswith(f"m{k}_") and l.weights]
+def hidden_widths(a):
+    try:
+        w = [int(v) for v in a.hidden.split(",") if v.strip()]
+    except ValueError:
+        raise TrainingError(f"--hidden {a.hidden!r}: expected comma-separated layer widths such as 64,32") from None
+    if not w or min(w) < 1:
+        raise TrainingError(f"--hidden {a.hidden!r}: widths must be ≥ 1")
+    return w
 
 
 def make_windows(units, ids, lo, span):
@@ -109,20 +135,28 @@ def make_windows(units, ids, lo, span):
 
 
 def weighted_mse(tf, K):
-    def loss(y_true, y_pred):  # y_true = [targets (K) | weights (K)]; weight 0 = held out from that member
+    def loss(y_true, y_pred):  # y_true = [targets (K) | weights (K)]; weight 0 = held out from that head
         t, m = y_true[:, :K], y_true[:, K:]
-        return tf.reduce_sum(m * tf.square(y_pred - t)) / tf.maximum(tf.reduce_sum(m), 1.0)
+        return tf.reduce_sum(m * tf.square(y_pred - t)) / tf.maximum(tf.reduce_sum(m), 1e-6)
     return loss
 
 
-def val_scores(p, y, sel, vw):
-    """(RMSE over all windows, test-like RMSE, test-like PHM08 per 100 engines) of predictions p (cycles) on sel."""
-    t = y[sel] * C.CAP
+def val_scores(p, t, w):
+    """(RMSE over all windows, test-like RMSE, test-like PHM08 per 100 engines) of predictions p against t (cycles);
+    w = test-like weights (full windows, each engine's summing to 1)."""
     d = p - t
-    w = vw[sel]
     cut_rmse = float(np.sqrt(np.sum(w * d * d) / np.sum(w)))
     phm = np.where(d < 0, np.exp(-d / 13.0) - 1.0, np.exp(d / 10.0) - 1.0)
     return C.rmse(p, t), cut_rmse, float(100.0 * np.sum(w * phm) / np.sum(w))
+
+
+def out_of_fold(p, fold_of_window, head_fold):
+    """Each window's prediction by the mean of the heads that never trained on its engine (NaN where none)."""
+    oof = np.full(len(p), np.nan)
+    for f in np.unique(head_fold):
+        sel = fold_of_window == f
+        oof[sel] = p[sel][:, head_fold == f].mean(axis=1)
+    return oof
 
 
 def main():
@@ -137,99 +171,99 @@ def main():
     if len(rul) != len(tunits):
         raise TrainingError(f"RUL_FD001.txt has {len(rul)} values for {len(tunits)} test engines")
     ids = sorted(units)
-    K = a.members
+    K, nfold = a.members, a.folds
     if K < 1:
         raise TrainingError("--members must be ≥ 1")
-    nfold = a.folds or max(K, 5)
-    if nfold < K:
-        raise TrainingError(f"--folds {nfold} is fewer than --members {K}")
+    if not 2 <= nfold <= len(ids):
+        raise TrainingError(f"--folds {nfold}: expected 2…{len(ids)} (folds of the {len(ids)} training engines)")
+    if a.epochs < 1 or not 0 <= a.step_at <= a.epochs:
+        raise TrainingError(f"--epochs {a.epochs} / --step-at {a.step_at}: expected epochs ≥ 1 and 0 ≤ step-at ≤ epochs")
+    hidden_widths(a)
+    feature_kinds(a)
 
-    # Folds by engine unit, never by row; member k is early-stopped on fold k and trains on all other engines.
+    # Folds by engine unit, never by row; head k never trains on fold k mod F.
     perm = np.random.default_rng(a.seed).permutation(ids)
-    folds = [sorted(int(u) for u in perm[f::nfold]) for f in range(nfold)][:K]
+    folds = [sorted(int(u) for u in perm[f::nfold]) for f in range(nfold)]
+    head_fold = np.arange(K) % nfold
 
-    # Normalisation fitted on the training engines only (train_FD001.txt); min-max to [−1, 1] is written as the
+    # Normalisation fitted on the training engines only (train_FD001.txt): min-max to [−1, 1], written as the
     # equivalent affine (x − centre) / half-range, which the node applies as its "zscore" kind.
     raw = np.concatenate([units[u][:, C.FEATURE_COLS] for u in ids])
-    if a.norm == "minmax":
-        lo_, hi_ = raw.min(axis=0), raw.max(axis=0)
-        centre, span = (hi_ + lo_) / 2, (hi_ - lo_) / 2
-    else:
-        centre, span = raw.mean(axis=0), raw.std(axis=0)
+    lo_, hi_ = raw.min(axis=0), raw.max(axis=0)
+    centre, span = (hi_ + lo_) / 2, (hi_ - lo_) / 2
     if np.any(span <= 0):
         raise TrainingError("a selected sensor is constant in train_FD001.txt")
 
     x, y, u, pos = make_windows(units, ids, centre, span)
     fold_of = {e: f for f, fs in enumerate(folds) for e in fs}
-    member_of = np.array([fold_of.get(int(e), -1) for e in u])
-    full = pos >= C.WINDOW - 1  # the window ends at cycle ≥ 30: no padding (every test engine's last window is)
-    yk = np.repeat(y[:, None], K, axis=1)
-    wk = np.repeat(np.where(full, 1.0, a.pad_weight)[:, None], K, axis=1)
-    wk[member_of[:, None] == np.arange(K)[None, :]] = 0.0  # member k never trains on fold k
-    keep = wk.sum(axis=1) > 0
-    xtr, ytr = x[keep], np.concatenate([yk, wk], axis=1)[keep].astype(np.float32)
-    # Test-like validation weights: full windows only, each engine's windows summing to 1.
+    wfold = np.array([fold_of[int(e)] for e in u])
+    full = pos >= C.WINDOW - 1  # the window ends at cycle ≥ 30: no padding (every test engine's last window is full)
+    # Test-like weights: full windows only, each engine's summing to 1 (one random cut per engine, as test_FD001).
     cnt = {int(e): int(np.sum(full & (u == e))) for e in ids}
     vw = np.where(full, 1.0 / np.array([max(cnt[int(e)], 1) for e in u]), 0.0)
-    log(f"{len(ids)} engines, {len(x)} windows; {K} member(s), folds of {[len(f) for f in folds]} engines")
+    base = vw / vw[full].mean() if a.engine_weight else full.astype(np.float64)
+    wk = np.repeat(base[:, None], K, axis=1)
+    wk[wfold[:, None] == head_fold[None, :]] = 0.0
+    keep = full
+    xtr, ytr = x[keep], np.concatenate([np.repeat(y[:, None], K, axis=1), wk], axis=1)[keep].astype(np.float32)
+    log(f"{len(ids)} engines, {int(full.sum())} full windows; {K} head(s) over {nfold} folds of "
+        f"{[len(f) for f in folds]} engines")
 
-    model = build_train_model(tf, a, len(C.FEATURES))
+    model = build_model(tf, a, len(C.FEATURES))
     model.compile(optimizer=tf.keras.optimizers.Adam(a.lr), loss=weighted_mse(tf, K))
-    best = [np.inf] * K
-    best_epoch = [0] * K
-    best_w = [None] * K
-    best_scores = [None] * K
-    history = []
-    si = 0 if a.select == "all" else 1
+    covered = np.isin(wfold, head_fold)
+    vsel = covered & full
+
+    def validate():
+        p = model.predict(x, verbose=0, batch_size=4096).reshape(len(x), K) * C.CAP
+        oof = out_of_fold(p, wfold, head_fold)
+        ens = val_scores(oof[vsel], y[vsel] * C.CAP, vw[vsel])
+        single = [val_scores(p[(wfold == head_fold[k]) & full, k], y[(wfold == head_fold[k]) & full] * C.CAP,
+                             vw[(wfold == head_fold[k]) & full]) for k in range(K)]
+        return ens, single, oof
+
+    def by_true_rul(oof):
+        """Test-like RMSE and bias (prediction − truth) of the out-of-fold predictions per range of true RUL."""
+        t, d, w = y[vsel] * C.CAP, oof[vsel] - y[vsel] * C.CAP, vw[vsel]
+        rows = []
+        for lo, hi in ((0, 25), (25, 50), (50, 75), (75, 100), (100, 125), (125, 126)):
+            b = (t >= lo) & (t < hi)
+            rows.append({"true_rul": f"{lo}–{hi - 1}" if hi < 126 else "125 (capped)",
+                         "share": rounded(np.sum(w[b]) / np.sum(w), 3),
+                         "rmse": rounded(np.sqrt(np.sum(w[b] * d[b] ** 2) / np.sum(w[b])), 2),
+                         "bias": rounded(np.sum(w[b] * d[b]) / np.sum(w[b]), 2)})
+        return rows
 
     class Track(tf.keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            p = self.model.predict(x, verbose=0, batch_size=4096).reshape(len(x), K)
-            cur = []
-            for k in range(K):
-                sel = member_of == k
-                sc = val_scores(p[sel, k] * C.CAP, y, sel, vw)
-                r = sc[si]
-                cur.append(r)
-                if r < best[k]:
-                    best[k], best_epoch[k], best_scores[k] = r, epoch + 1, sc
-                    best_w[k] = [l.get_weights() for l in member_layers(self.model, k)]
-            history.append(cur)
             if (epoch + 1) % 10 == 0:
-                log(f"  epoch {epoch + 1}: held-out RMSE per member {[round(v, 2) for v in cur]} "
-                    f"best {[round(v, 2) for v in best]}  [{time.time() - t0:.0f}s]")
-            if epoch + 1 - max(best_epoch) >= a.patience:
-                self.model.stop_training = True
+                ens, _, _ = validate()
+                log(f"  epoch {epoch + 1}: out-of-fold test-like RMSE {ens[1]:.2f} PHM08/100 {ens[2]:.0f}  "
+                    f"[{time.time() - t0:.0f}s]")
 
-    def schedule(epoch, lr):  # cosine from lr to lr/50 over the maximum epochs, or a step to lr/10
-        if a.schedule == "step":
-            return float(a.lr if epoch < a.step_at else a.lr / 10)
-        return float(a.lr * (0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * epoch / a.epochs))))
+    def schedule(epoch, lr):
+        return float(a.lr if epoch < a.step_at else a.lr / 10)
 
     model.fit(xtr, ytr, batch_size=a.batch, epochs=a.epochs, shuffle=True, verbose=0,
               callbacks=[Track(), tf.keras.callbacks.LearningRateScheduler(schedule)])
-    for k in range(K):
-        for l, w in zip(member_layers(model, k), best_w[k]):
-            l.set_weights(w)
-    epochs_run = len(history)
-    log(f"trained {epochs_run} epochs; held-out {a.select} RMSE per member {[round(v, 2) for v in best]} at epochs "
-        f"{best_epoch}  [{time.time() - t0:.0f}s]")
-    # Out-of-fold scores of the restored members: every window, and test-like (full windows, engines equal).
-    p_all = model.predict(x, verbose=0, batch_size=4096).reshape(len(x), K)
-    vsel = member_of >= 0
-    oof = p_all[np.arange(len(x)), np.maximum(member_of, 0)] * C.CAP
-    val_all, val_cut, val_phm = val_scores(oof[vsel], y, vsel, vw)
-    log(f"validation (out-of-fold, {int(vsel.sum())} windows of {sum(len(f) for f in folds)} engines): RMSE all windows "
-        f"{val_all:.3f}; test-like (full windows, engines equal) RMSE {val_cut:.3f} PHM08/100 engines {val_phm:.1f}")
+    ens, single, oof = validate()
+    bins = by_true_rul(oof)
+    log("validation by true RUL: " + "; ".join(f"{b['true_rul']}: RMSE {b['rmse']} bias {b['bias']:+}" for b in bins))
+    val_all, val_cut, val_phm = ens
+    head_cut = float(np.mean([s[1] for s in single]))
+    reps = int(np.min(np.bincount(head_fold, minlength=nfold)[np.unique(head_fold)]))
+    log(f"validation (out-of-fold over {len(np.unique(u[vsel]))} engines, {reps}+ heads per engine): test-like "
+        f"RMSE {val_cut:.3f} PHM08/100 engines {val_phm:.1f}; all windows RMSE {val_all:.3f}; one head alone "
+        f"{head_cut:.3f}  [{time.time() - t0:.0f}s]")
     if a.screen:
         if a.report:
             write_json(a.report, {"args": {k: v for k, v in vars(a).items() if k not in ("data", "out", "report")},
                                   "validation": {"rmse_all": val_all, "rmse_cuts": val_cut, "phm08_cuts": val_phm,
-                                                 "per_member": best_scores, "best_epoch": best_epoch},
+                                                 "rmse_cuts_one_head": head_cut},
                                   "seconds": round(time.time() - t0, 1)})
         return None
 
-    export = build_export_model(tf, a, len(C.FEATURES))
+    export = build_model(tf, a, len(C.FEATURES), export=True)
     for l in export.layers:
         if l.weights:
             l.set_weights(model.get_layer(l.name).get_weights())
@@ -263,8 +297,9 @@ def main():
                               "phm08_out_of_fold_test_like_per_100_engines": rounded(val_phm, 2),
                               "test_like": "full 30-cycle windows of the held-out engines, each engine weighted "
                                            "equally (expected score of one random cut per engine, as the test set is built)",
-                              "selected_by": a.select,
-                              "rmse_per_member": [rounded(v) for v in best], "best_epoch_per_member": best_epoch,
+                              "rmse_one_head_test_like": rounded(head_cut),
+                              "heads_per_held_out_engine": reps,
+                              "by_true_rul": bins,
                               "folds": folds},
                "evaluated_on": "test_FD001.txt last cycle of each of 100 engines (edge-padded to 30 cycles), "
                                "RUL_FD001.txt capped at 125; int8 with LiteRT reference kernels"}
@@ -291,24 +326,24 @@ def main():
         "padding_rule": "a history shorter than the window is padded at the front by repeating its first cycle",
         "features": C.FEATURES,
         "input_layout": "window[t][f]: t = 0 oldest … window−1 newest cycle, f in `features` order",
-        "normalization": {"kind": "zscore", "fitted_as": a.norm,
-                          "formula": "(x − mean) / std per feature" + (
-                              "; here mean = (min+max)/2 and std = (max−min)/2 of train_FD001.txt, i.e. min-max "
-                              "scaling to [−1, 1]" if a.norm == "minmax" else " of train_FD001.txt"),
+        "normalization": {"kind": "zscore", "fitted_as": "minmax",
+                          "formula": "(x − mean) / std per feature; here mean = (min+max)/2 and std = (max−min)/2 "
+                                     "of train_FD001.txt, i.e. min-max scaling to [−1, 1]",
                           "mean": [float(v) for v in centre], "std": [float(v) for v in span]},
         "output_transform": {"scale": C.CAP, "offset": 0.0, "formula": "rul = output × scale + offset"},
         "target_cap": int(C.CAP),
         "feature_stats": feature_stats,
         "metrics": metrics,
         "params": params, "macs": macs, "ops": ops,
-        "architecture": f"{K} × DCNN averaged in-graph: {a.conv_layers} × Conv1D({a.filters}, k={a.kernel}, same, "
-                        f"tanh), Conv1D(1, k=3, tanh), flatten, dropout {a.dropout}, FC {a.fc} tanh, linear",
-        "training": {"command": cmd, "seed": a.seed, "data": "train_FD001.txt", "members": K,
-                     "max_epochs": a.epochs, "epochs_run": epochs_run, "patience": a.patience, "batch": a.batch,
-                     "optimizer": f"Adam lr {a.lr}, " + ("cosine to lr/50" if a.schedule == "cosine" else
-                                                          f"lr/10 from epoch {a.step_at}"),
-                     "pad_weight": a.pad_weight, "loss": "MSE on RUL/125",
-                     "split": "by engine unit: member k early-stopped on fold k, trained on the others",
+        "architecture": f"fixed window features per sensor ({'; '.join(FEATURE_KINDS[k] for k in feature_kinds(a))}: "
+                        f"{len(feature_kinds(a)) * len(C.FEATURES)} features, one DEPTHWISE_CONV_2D), slope scale {a.slope_scale}, "
+                        f"then {K} heads FC {' → FC '.join(str(w) for w in hidden_widths(a))} "
+                        f"relu → FC 1, averaged in-graph",
+        "training": {"command": cmd, "seed": a.seed, "data": "train_FD001.txt", "heads": K, "folds": nfold,
+                     "epochs": a.epochs, "batch": a.batch, "optimizer": f"Adam lr {a.lr}, lr/10 from epoch {a.step_at}",
+                     "windows": "full 30-cycle windows only", "loss": "MSE on RUL/125",
+                     "weighting": "each engine's windows weigh 1 in total" if a.engine_weight else "every window weighs 1",
+                     "split": f"by engine unit: head k trains on every engine outside fold k mod {nfold}",
                      "representative_dataset": f"{len(rep_idx)} training windows (seeded)",
                      "seconds": seconds},
     }
