@@ -200,8 +200,12 @@ final class DepthwiseKernel: Kernel {
                             let wk = w + (ky * g.kW + kx) * outC
                             if m == 1 {
                                 for c in 0..<outC { acc[c] &+= Int32(wk[c]) &* (Int32(xin[c]) &+ inputOffset) }
-                            } else {
-                                for c in 0..<outC { acc[c] &+= Int32(wk[c]) &* (Int32(xin[c / m]) &+ inputOffset) }
+                            } else {  // output channel c = ic·m + j reads input channel ic (no division per tap)
+                                var c = 0
+                                for ic in 0..<inC {
+                                    let xv = Int32(xin[ic]) &+ inputOffset
+                                    for _ in 0..<m { acc[c] &+= Int32(wk[c]) &* xv; c += 1 }
+                                }
                             }
                         }
                     }
