@@ -84,7 +84,9 @@ def feature_filters(nfeat, kinds, slope_scale):
 
 
 def build_model(tf, a, nfeat, export=False):
-    """Fixed window features, then `members` heads: output (N, members) for training, their mean for export."""
+    """Fixed window features, then `members` heads: output (N, members) for training. For export (batch 1) the
+    heads' last hidden layers are concatenated into one FC that holds every head's output weights / members,
+    so the average of the heads is one op (CONCATENATION + FULLY_CONNECTED instead of K FCs, K−1 ADDs, a MUL)."""
     L = tf.keras.layers
     inp = (tf.keras.Input(batch_shape=(1, C.WINDOW, nfeat), name="window") if export
            else tf.keras.Input(shape=(C.WINDOW, nfeat), name="window"))
@@ -96,15 +98,29 @@ def build_model(tf, a, nfeat, export=False):
                              trainable=False, name="features")
     f = L.Flatten(name="flat")(feat(x))
     feat.set_weights([feature_filters(nfeat, kinds, a.slope_scale)])
-    outs = []
+    outs, last = [], []
     for k in range(a.members):
         h = L.Dropout(a.feature_dropout, name=f"m{k}_fdrop")(f) if a.feature_dropout > 0 and not export else f
         for j, width in enumerate(hidden_widths(a)):
             h = L.Dense(width, activation="relu", name=f"m{k}_fc{j}")(h)
-        outs.append(L.Dense(1, name=f"m{k}_out")(h))
-    if a.members == 1:
-        return tf.keras.Model(inp, outs[0])
-    return tf.keras.Model(inp, L.Average(name="rul")(outs) if export else L.Concatenate(name="members")(outs))
+        last.append(h)
+        if not export:
+            outs.append(L.Dense(1, name=f"m{k}_out")(h))
+    if export:
+        cat = L.Concatenate(name="heads")(last) if a.members > 1 else last[0]
+        return tf.keras.Model(inp, L.Dense(1, name="rul")(cat))
+    return tf.keras.Model(inp, L.Concatenate(name="members")(outs) if a.members > 1 else outs[0])
+
+
+def copy_to_export(model, export, members):
+    """Copies the trained weights into the export graph; its "rul" layer averages the heads' output layers."""
+    for l in export.layers:
+        if l.weights and l.name != "rul":
+            l.set_weights(model.get_layer(l.name).get_weights())
+    outs = [model.get_layer(f"m{k}_out").get_weights() for k in range(members)]
+    kernel = np.concatenate([w for w, _ in outs], axis=0) / members
+    bias = np.mean([b for _, b in outs], axis=0)
+    export.get_layer("rul").set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
 
 
 def hidden_widths(a):
@@ -264,9 +280,11 @@ def main():
         return None
 
     export = build_model(tf, a, len(C.FEATURES), export=True)
-    for l in export.layers:
-        if l.weights:
-            l.set_weights(model.get_layer(l.name).get_weights())
+    copy_to_export(model, export, K)
+    pe = export.predict(x[:512], verbose=0, batch_size=1)[:, 0]
+    pt = model.predict(x[:512], verbose=0, batch_size=512).reshape(-1, K).mean(axis=1)
+    if np.max(np.abs(pe - pt)) > 1e-4:
+        raise TrainingError(f"export graph differs from the trained heads' mean by {np.max(np.abs(pe - pt)):.2e}")
 
 
     # Test set: each engine's last window (edge-padded when shorter than the window), true RUL capped.
@@ -338,7 +356,8 @@ def main():
         "architecture": f"fixed window features per sensor ({'; '.join(FEATURE_KINDS[k] for k in feature_kinds(a))}: "
                         f"{len(feature_kinds(a)) * len(C.FEATURES)} features, one DEPTHWISE_CONV_2D), slope scale {a.slope_scale}, "
                         f"then {K} heads FC {' → FC '.join(str(w) for w in hidden_widths(a))} "
-                        f"relu → FC 1, averaged in-graph",
+                        f"relu → FC 1, averaged in-graph (the heads' output layers merged into one FC over their "
+                        f"concatenated hidden units)",
         "training": {"command": cmd, "seed": a.seed, "data": "train_FD001.txt", "heads": K, "folds": nfold,
                      "epochs": a.epochs, "batch": a.batch, "optimizer": f"Adam lr {a.lr}, lr/10 from epoch {a.step_at}",
                      "windows": "full 30-cycle windows only", "loss": "MSE on RUL/125",
