@@ -78,6 +78,22 @@ import LedgeTestSupport
         #expect(v.first { $0.gate == "max_prediction_shift" }!.observed == 8)
     }
 
+    @Test func fewestPredictionsCountsEveryNodeThatReports() {
+        let a = NodeHealth(predictionMean: ["rul": 1], predictionStd: ["rul": 0], predictionCount: ["rul": 25])
+        let b = NodeHealth(predictionCount: ["rul": 0])  // swapped, no prediction yet: no mean, count 0
+        let old = NodeHealth(predictionMean: ["rul": 1], predictionStd: ["rul": 0])  // an older node: no counts
+        #expect(PredictionStats.fewest([a]) == 25)
+        #expect(PredictionStats.fewest([a, b]) == 0)
+        #expect(PredictionStats.fewest([a, old]) == 25)
+        #expect(PredictionStats.fewest([old]) == nil)
+        #expect(PredictionStats.fewest([]) == nil)
+        // Reports of older nodes decode without the field; the field round-trips.
+        let decoded = try? JSONDecoder().decode(NodeHealth.self, from: Data(#"{"activation_failures":0,"invocations":1,"function_errors":0,"inferences":1,"prediction_mean":{},"prediction_std":{}}"#.utf8))
+        #expect(decoded?.predictionCount == nil)
+        let again = try? JSONDecoder().decode(NodeHealth.self, from: JSONEncoder().encode(a))
+        #expect(again?.predictionCount == ["rul": 25])
+    }
+
     @Test func pooledPredictionStats() throws {
         let s = try #require(PredictionStats.pool([(mean: 0, std: 1), (mean: 2, std: 1)]))
         #expect(s.mean == 1)

@@ -89,6 +89,34 @@ import LedgeTestSupport
         #expect(n.reported?.failures.contains { $0.code == "rolled_back" && $0.version == "2.0.0" } == true)
     }
 
+    @Test func predictionShiftWaitsForEnoughPredictions() throws {
+        let h = try FleetHarness()
+        defer { h.stop() }
+        let act = try h.addNode("w0")
+        // The node has served only three predictions in its window (as right after a model swap).
+        act.setHealth(NodeHealth(inferences: 3, predictionMean: ["rul": 0.9], predictionStd: ["rul": 0.01], predictionCount: ["rul": 3]))
+        #expect(h.wait(10) { try h.coordinator.store.node("w0")?.reported?.health.predictionCount == ["rul": 3] })
+        _ = try h.push(randomBytes(4_000, seed: 31), name: "fn", version: "1.0.0")
+        let gates = HealthGates(maxActivationFailures: 0, maxPredictionShift: 1.5, minPredictionStd: 0.05, minPredictions: 10)
+        try h.startRollout(RolloutEndToEndTests.plan("fn", "1.0.0", waves: [PlanWave(percent: 100, soakSeconds: 2)], gates: gates), id: "w1")
+        #expect(h.wait(20) { act.active["function/fn"] == "1.0.0" })
+        // Soaked, but too few predictions to judge the shift: the wave keeps soaking and says why.
+        #expect(h.wait(10) { try h.rollout("w1")?.message.contains("3 of 10 predictions") == true })
+        #expect(try h.rollout("w1")?.state == .running)
+        // Enough predictions, in line with the baseline: judged, and it passes.
+        act.setHealth(NodeHealth(inferences: 40, predictionMean: ["rul": 0.91], predictionStd: ["rul": 0.05], predictionCount: ["rul": 40]))
+        #expect(h.wait(10) { try h.rollout("w1")?.state == .succeeded })
+
+        // A wave that never gets enough predictions is not held forever: judged after max(3 × its soak, 10 s).
+        act.setHealth(NodeHealth(inferences: 2, predictionMean: ["rul": 0.91], predictionStd: ["rul": 0.05], predictionCount: ["rul": 2]))
+        #expect(h.wait(10) { try h.coordinator.store.node("w0")?.reported?.health.predictionCount == ["rul": 2] })
+        _ = try h.push(randomBytes(4_000, seed: 32), name: "fn", version: "1.0.1")
+        let start = Date()
+        try h.startRollout(RolloutEndToEndTests.plan("fn", "1.0.1", waves: [PlanWave(percent: 100, soakSeconds: 1)], gates: gates), id: "w2")
+        #expect(h.wait(30) { try h.rollout("w2")?.state == .succeeded })
+        #expect(Date().timeIntervalSince(start) >= 9.5, "judged before the 10 s wait although only 2 predictions were in")
+    }
+
     @Test func anOfflineNodeIsPendingThenTimedOutNeverFailed() throws {
         let h = try FleetHarness()
         defer { h.stop() }

@@ -104,14 +104,18 @@ public struct NodeHealth: Codable, Sendable, Equatable {
     /// Mean and standard deviation of the first output of recent predictions, per model name.
     public var predictionMean: [String: Double]
     public var predictionStd: [String: Double]
+    /// How many predictions those figures cover, per model name (absent in reports of older nodes).
+    public var predictionCount: [String: Int]?
 
     enum CodingKeys: String, CodingKey {
         case activationFailures = "activation_failures", invocations, functionErrors = "function_errors", inferences
         case inferenceP99Ms = "inference_p99_ms", predictionMean = "prediction_mean", predictionStd = "prediction_std"
+        case predictionCount = "prediction_count"
     }
 
     public init(activationFailures: Int = 0, invocations: Int = 0, functionErrors: Int = 0, inferences: Int = 0,
-                inferenceP99Ms: Double? = nil, predictionMean: [String: Double] = [:], predictionStd: [String: Double] = [:]) {
+                inferenceP99Ms: Double? = nil, predictionMean: [String: Double] = [:], predictionStd: [String: Double] = [:],
+                predictionCount: [String: Int]? = nil) {
         self.activationFailures = activationFailures
         self.invocations = invocations
         self.functionErrors = functionErrors
@@ -119,6 +123,7 @@ public struct NodeHealth: Codable, Sendable, Equatable {
         self.inferenceP99Ms = inferenceP99Ms
         self.predictionMean = predictionMean
         self.predictionStd = predictionStd
+        self.predictionCount = predictionCount
     }
 
     public var functionErrorRate: Double { invocations == 0 ? 0 : Double(functionErrors) / Double(invocations) }

@@ -31,6 +31,13 @@ public struct PredictionStats: Codable, Sendable, Equatable {
         return PredictionStats(mean: mean, std: max(0, second - mean * mean).squareRoot())
     }
 
+    /// The fewest recent predictions any of these nodes reports for a model that some node has predictions of
+    /// (nil when no node reports counts, as older nodes do not).
+    public static func fewest(_ healths: [NodeHealth]) -> Int? {
+        let models = Set(healths.flatMap(\.predictionMean.keys))
+        return healths.compactMap { h in h.predictionCount.flatMap { c in models.map { c[$0] ?? 0 }.min() } }.min()
+    }
+
     /// Pooled stats per model over the nodes' health reports.
     public static func pooled(_ healths: [NodeHealth]) -> [String: PredictionStats] {
         var by: [String: [(Double, Double)]] = [:]

@@ -27,20 +27,28 @@ public struct HealthGates: Codable, Sendable, Equatable {
     /// (the baseline's own spread, floored at `minPredictionStd`).
     public var maxPredictionShift: Double?
     public var minPredictionStd: Double?
+    /// Predictions each node of the wave must have served (per model, in its report's window) before the
+    /// prediction shift is judged; until then the wave keeps soaking, for at most `predictionWait(soakSeconds:)`
+    /// (then the shift is judged on what there is). A node that just swapped models has only seconds of
+    /// predictions, and the mean of a handful is not a shift of the distribution.
+    public var minPredictions: Int?
+    /// The longest a wave waits for `minPredictions`: 3 × its soak, at least 10 s (also for a wave without soak).
+    public static func predictionWait(soakSeconds: Double) -> Double { max(3 * soakSeconds, 10) }
 
     enum CodingKeys: String, CodingKey {
         case maxActivationFailures = "max_activation_failures", maxFunctionErrorRate = "max_function_error_rate"
         case maxInferenceP99Ms = "max_inference_p99_ms", maxPredictionShift = "max_prediction_shift"
-        case minPredictionStd = "min_prediction_std"
+        case minPredictionStd = "min_prediction_std", minPredictions = "min_predictions"
     }
 
     public init(maxActivationFailures: Int? = 0, maxFunctionErrorRate: Double? = nil, maxInferenceP99Ms: Double? = nil,
-                maxPredictionShift: Double? = nil, minPredictionStd: Double? = nil) {
+                maxPredictionShift: Double? = nil, minPredictionStd: Double? = nil, minPredictions: Int? = nil) {
         self.maxActivationFailures = maxActivationFailures
         self.maxFunctionErrorRate = maxFunctionErrorRate
         self.maxInferenceP99Ms = maxInferenceP99Ms
         self.maxPredictionShift = maxPredictionShift
         self.minPredictionStd = minPredictionStd
+        self.minPredictions = minPredictions
     }
 }
 
@@ -136,7 +144,7 @@ public struct RolloutPlan: Codable, Sendable, Equatable {
     static let artifactKeys = ["name", "version", "sha256"]
     static let waveKeys = ["canary", "percent", "soak_seconds", "gates"]
     static let gateKeys = ["max_activation_failures", "max_function_error_rate", "max_inference_p99_ms", "max_prediction_shift",
-                           "min_prediction_std"]
+                           "min_prediction_std", "min_predictions"]
 
     /// Names the first key the plan format does not know, with its path (e.g. `waves[1].gates.max_errros`).
     static func checkKeys(_ doc: JSONValue, source: String) throws(FleetError) {

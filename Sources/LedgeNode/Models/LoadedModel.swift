@@ -74,7 +74,7 @@ public final class LoadedModel: @unchecked Sendable {
     /// Recent behaviour since the last swap, over the last `windowSeconds` (and at most the last 512 inferences):
     /// inference count since the swap, p99 latency (ms), mean and std of the first output. A time window keeps
     /// nodes comparable when the input stream drifts (every node's figures cover the same recent period).
-    public func recentHealth(windowSeconds: Double = 30) -> (count: Int, p99Ms: Double?, mean: Double?, std: Double?) {
+    public func recentHealth(windowSeconds: Double = 30) -> (count: Int, samples: Int, p99Ms: Double?, mean: Double?, std: Double?) {
         let since = Clock.monotonicNanos() &- UInt64(max(0, windowSeconds) * 1e9)
         let (n, lat, out) = lock.withLock { () -> (Int, [UInt64], [Float]) in
             let k = min(recentCount, Self.recentCapacity)
@@ -86,12 +86,12 @@ public final class LoadedModel: @unchecked Sendable {
             }
             return (recentCount, lat, out)
         }
-        guard !lat.isEmpty else { return (n, nil, nil, nil) }
+        guard !lat.isEmpty else { return (n, 0, nil, nil, nil) }
         let sorted = lat.sorted()
         let p99 = Double(sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.99).rounded(.up)) - 1)]) / 1e6
         let mean = out.reduce(0.0) { $0 + Double($1) } / Double(out.count)
         let variance = out.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(out.count)
-        return (n, p99, mean, variance.squareRoot())
+        return (n, out.count, p99, mean, variance.squareRoot())
     }
 
     /// Runs the model: `input.count` must equal `inputCount`; writes `min(outputCount, output.count)` values.

@@ -184,6 +184,7 @@ final class NodeActivator: ArtifactActivator, ArtifactSmokeTester, @unchecked Se
                 h.predictionMean[name] = mean
                 h.predictionStd[name] = std
             }
+            h.predictionCount = (h.predictionCount ?? [:]).merging([name: r.samples]) { $1 }
         }
         return h
     }
