@@ -41,6 +41,10 @@ import LedgeTestSupport
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\", \"kind\": \"model\"}], \"waves\": [{\"percent\": 100}]}", "artifacts[0].kind"),
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100, \"soak\": 5}]}", "waves[0].soak"),
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"timeout\": 5}", "timeout: unknown key"),
+        // Gate limits are numbers >= 0, in the plan's gates and in a wave's.
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"gates\": {\"min_predictions\": -1}}", "gates.min_predictions: must be >= 0"),
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100, \"gates\": {\"max_prediction_shift\": -2}}]}", "waves[0].gates.max_prediction_shift"),
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"gates\": {\"min_predictions\": \"ten\"}}", "min_predictions"),
     ])
     func rejectsBadPlansNamingTheField(json: String, mention: String) {
         do {

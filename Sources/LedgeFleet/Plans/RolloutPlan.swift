@@ -52,6 +52,17 @@ public struct HealthGates: Codable, Sendable, Equatable {
     }
 }
 
+extension HealthGates {
+    /// Every limit is a finite number ≥ 0 (a negative limit would fail every wave, NaN none).
+    func validate(field: String, _ bad: (String, String) -> FleetError) throws(FleetError) {
+        let counts: [(String, Int?)] = [("max_activation_failures", maxActivationFailures), ("min_predictions", minPredictions)]
+        for (k, v) in counts { if let v, v < 0 { throw bad("\(field).\(k)", "must be >= 0, got \(v)") } }
+        let reals: [(String, Double?)] = [("max_function_error_rate", maxFunctionErrorRate), ("max_inference_p99_ms", maxInferenceP99Ms),
+                                          ("max_prediction_shift", maxPredictionShift), ("min_prediction_std", minPredictionStd)]
+        for (k, v) in reals { if let v, !(v >= 0 && v.isFinite) { throw bad("\(field).\(k)", "must be a number >= 0, got \(v)") } }
+    }
+}
+
 /// One wave: either a fixed canary count or a cumulative percentage of the selected nodes.
 public struct PlanWave: Codable, Sendable, Equatable {
     public var canary: Int?
@@ -201,7 +212,9 @@ public struct RolloutPlan: Codable, Sendable, Equatable {
                 throw bad(f, "give exactly one of canary or percent")
             }
             guard w.soakSeconds >= 0, w.soakSeconds.isFinite else { throw bad(f + ".soak_seconds", "must be >= 0") }
+            if let g = w.gates { try g.validate(field: f + ".gates", bad) }
         }
+        try gates.validate(field: "gates", bad)
         if waves.count > 1 || waves[0].percent != nil {
             guard lastPercent == 100 else { throw bad("waves", "the last wave must reach percent 100 (it reaches \(lastPercent))") }
         }
