@@ -121,6 +121,69 @@ import LedgeTestSupport
         } catch { #expect(error.code == .manifest && error.message.contains("not an AI4I classifier")) }
     }
 
+    @Test func crlfDataAndInconsistentHistories() throws {
+        let scratch = try TestPaths.scratch("eval-crlf")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let cm = try EvalModel(folder: Self.models + "/cmapss-rul")
+        let good = try CMAPSSEval.run(cm, dataDir: Self.cmapssDir)
+        // The same files with Windows line endings give the same figures.
+        for name in ["test_FD001.txt", "RUL_FD001.txt"] {
+            let text = try String(contentsOfFile: Self.cmapssDir + "/" + name, encoding: .utf8)
+            try text.replacingOccurrences(of: "\n", with: "\r\n").write(toFile: scratch.path + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let crlf = try CMAPSSEval.run(cm, dataDir: scratch.path)
+        #expect(crlf.rmse == good.rmse && crlf.phm08 == good.phm08 && crlf.engines == 100)
+        // A repeated cycle and a missing cycle are errors naming the line, not silently different windows.
+        let lines = try String(contentsOfFile: Self.cmapssDir + "/test_FD001.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        var dup = lines
+        dup.insert(lines[4], at: 5)
+        try dup.joined(separator: "\n").write(toFile: scratch.path + "/test_FD001.txt", atomically: true, encoding: .utf8)
+        do throws(EvalError) {
+            _ = try CMAPSSEval.run(cm, dataDir: scratch.path)
+            Issue.record("a repeated cycle was accepted")
+        } catch { #expect(error.code == .dataFormat && error.message.contains("cycle 5 appears twice")) }
+        var gap = lines
+        gap.remove(at: 4)
+        try gap.joined(separator: "\n").write(toFile: scratch.path + "/test_FD001.txt", atomically: true, encoding: .utf8)
+        do throws(EvalError) {
+            _ = try CMAPSSEval.run(cm, dataDir: scratch.path)
+            Issue.record("a missing cycle was accepted")
+        } catch { #expect(error.code == .dataFormat && error.message.contains("jumps from cycle 4 to 6")) }
+    }
+
+    @Test func manifestMustDescribeTheModel() throws {
+        let scratch = try TestPaths.scratch("eval-manifest")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let src = Self.models + "/cmapss-rul"
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: src + "/manifest.json"))) as? [String: Any])
+        let model = try Data(contentsOf: URL(fileURLWithPath: src + "/model.tflite"))
+        func folder(_ edit: (inout [String: Any]) -> Void, model bytes: Data? = nil) throws -> String {
+            let dir = scratch.appendingPathComponent(UUID().uuidString).path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            var m = manifest
+            edit(&m)
+            try JSONSerialization.data(withJSONObject: m).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
+            try (bytes ?? model).write(to: URL(fileURLWithPath: dir + "/model.tflite"))
+            return dir
+        }
+        func expectManifestError(_ dir: String, _ mention: String) {
+            do throws(EvalError) {
+                _ = try CMAPSSEval.run(try EvalModel(folder: dir), dataDir: Self.cmapssDir)
+                Issue.record("accepted a manifest that should mention \(mention)")
+            } catch { #expect(error.code == .manifest && error.message.contains(mention), "\(error)") }
+        }
+        expectManifestError(try folder { m in m["output_transform"] = ["offset": 0.0] }, "output_transform.scale")
+        expectManifestError(try folder { m in m["output_transform"] = ["scale": "125", "offset": 0.0] }, "output_transform.scale")
+        expectManifestError(try folder { m in m["target_cap"] = -1 }, "target_cap")
+        expectManifestError(try folder { m in m["window"] = 30.5 }, "window")
+        expectManifestError(try folder { m in m.removeValue(forKey: "version") }, "version")
+        expectManifestError(try folder { m in m["normalization"] = (m["normalization"] as? [String: Any] ?? [:]).merging(["kind": "minmax"]) { $1 } }, "normalization.kind")
+        var flipped = model
+        flipped[5000] ^= 1
+        expectManifestError(try folder({ _ in }, model: flipped), "sha256")
+        expectManifestError(try folder { m in m["bytes"] = 12 }, "bytes")
+    }
+
     @Test func metricArithmetic() {
         #expect(abs(EvalMetrics.rmse([1, 2, 3], [1, 2, 6]) - 3.0.squareRoot()) < 1e-12)
         // d = −13 (early): e − 1; d = +10 (late): e − 1.

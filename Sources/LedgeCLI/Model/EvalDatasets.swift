@@ -2,6 +2,7 @@
 // C-MAPSS FD001 (each test engine's last window, edge-padded as in training, against RUL_FD001.txt capped)
 // and AI4I 2020 (the held-out rows listed in the model folder, at the manifest's decision threshold).
 import Foundation
+import LedgeCore
 import LedgeML
 
 /// Why an evaluation could not run: which file, what was wrong.
@@ -35,7 +36,29 @@ struct EvalModel {
             throw EvalError(.manifest, manifestPath, "not a JSON object")
         }
         manifest = dict
+        for key in ["name", "version"] where !((dict[key] as? String).map { !$0.isEmpty } ?? false) {
+            throw EvalError(.manifest, manifestPath, "\(key): expected a non-empty string")
+        }
+        if dict["file"] != nil, !((dict["file"] as? String).map { !$0.isEmpty && !$0.contains("/") } ?? false) {
+            throw EvalError(.manifest, manifestPath, "file: expected the model's file name in this folder")
+        }
         let file = folder + "/" + ((dict["file"] as? String) ?? "model.tflite")
+        // The manifest describes one exact file: its size and SHA-256 must match (a swapped or damaged model is
+        // refused here, as the node refuses it).
+        if dict["sha256"] != nil || dict["bytes"] != nil {
+            guard let bytes = FileManager.default.contents(atPath: file) else { throw EvalError(.model, file, "cannot read the model") }
+            if let n = dict["bytes"] {
+                guard let want = (n as? NSNumber)?.intValue, want == bytes.count else {
+                    throw EvalError(.manifest, manifestPath, "bytes: the manifest says \(n), \(file) has \(bytes.count)")
+                }
+            }
+            if let h = dict["sha256"] {
+                let have = SHA256.hex([UInt8](bytes))
+                guard let want = h as? String, want.lowercased() == have else {
+                    throw EvalError(.manifest, manifestPath, "sha256: the manifest says \(h), \(file) hashes to \(have)")
+                }
+            }
+        }
         do throws(ModelError) { model = try Model(path: file) } catch {
             throw EvalError(.model, file, "\(error)")
         }
@@ -52,8 +75,19 @@ struct EvalModel {
     }
 
     func number(_ key: String) throws(EvalError) -> Double {
-        guard let n = value(key) as? NSNumber else { throw EvalError(.manifest, manifestPath, "\(key): expected a number") }
+        guard let n = value(key) as? NSNumber, n.doubleValue.isFinite else {
+            throw EvalError(.manifest, manifestPath, "\(key): expected a number")
+        }
         return n.doubleValue
+    }
+
+    /// A whole number ≥ `min` at `key`.
+    func integer(_ key: String, min: Int) throws(EvalError) -> Int {
+        let v = try number(key)
+        guard v == v.rounded(), v >= Double(min), v < 1e9 else {
+            throw EvalError(.manifest, manifestPath, "\(key): expected a whole number ≥ \(min), found \(v)")
+        }
+        return Int(v)
     }
 
     func numbers(_ key: String, count: Int? = nil) throws(EvalError) -> [Double] {
@@ -106,12 +140,17 @@ struct CMAPSSEval {
             throw EvalError(.manifest, m.manifestPath, "model \"\(m.name)\" is not a windowed C-MAPSS model (no \"window\"); --cmapss needs one")
         }
         let features = try m.strings("features")
-        let window = Int(try m.number("window"))
+        let window = try m.integer("window", min: 1)
+        guard (m.value("normalization.kind") as? String) == "zscore" else {
+            throw EvalError(.manifest, m.manifestPath, "normalization.kind: expected \"zscore\" ((x − mean) / std), found "
+                            + "\(m.value("normalization.kind").map { "\($0)" } ?? "nothing")")
+        }
         let mean = try m.numbers("normalization.mean", count: features.count)
         let std = try m.numbers("normalization.std", count: features.count)
-        let scale = (m.value("output_transform.scale") as? NSNumber)?.doubleValue ?? 1
-        let offset = (m.value("output_transform.offset") as? NSNumber)?.doubleValue ?? 0
-        let cap = (m.value("target_cap") as? NSNumber)?.doubleValue ?? 125
+        let scale = try m.number("output_transform.scale")
+        let offset = try m.number("output_transform.offset")
+        let cap = Double(try m.integer("target_cap", min: 1))
+        guard scale != 0 else { throw EvalError(.manifest, m.manifestPath, "output_transform.scale: must not be 0") }
         guard window >= 1, window * features.count == m.model.inputCount else {
             throw EvalError(.manifest, m.manifestPath, "window \(window) × \(features.count) features does not match "
                             + "the model's \(m.model.inputCount) inputs")
@@ -135,7 +174,7 @@ struct CMAPSSEval {
         }
         guard !rows.isEmpty else { throw EvalError(.dataFormat, testPath, "no rows") }
         var truthAll: [Double] = []
-        for (n, line) in try readText(rulPath).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, line) in try readText(rulPath).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let s = line.trimmingCharacters(in: .whitespaces)
             if s.isEmpty { continue }
             guard let v = Double(s), v.isFinite, v >= 0 else {
@@ -157,6 +196,15 @@ struct CMAPSSEval {
         var input = [Float](repeating: 0, count: window * features.count)
         for (k, u) in units.enumerated() {
             let hist = byUnit[u]!.sorted { $0.cycle < $1.cycle }
+            // A history is consecutive cycles: a repeated or a missing cycle would silently change the window.
+            for (a, b) in zip(hist, hist.dropFirst()) where b.cycle != a.cycle + 1 {
+                throw EvalError(.dataFormat, testPath, b.cycle == a.cycle
+                    ? "lines \(a.line) and \(b.line): engine \(u) cycle \(b.cycle) appears twice"
+                    : "line \(b.line): engine \(u) jumps from cycle \(a.cycle) to \(b.cycle) (missing cycles)")
+            }
+            if let r = hist.first(where: { r in columns.contains { !Float(r.values[$0]).isFinite } }) {
+                throw EvalError(.dataFormat, testPath, "line \(r.line): a sensor value is out of float32 range")
+            }
             let last = Array(hist.suffix(window))
             let pad = window - last.count  // short history: its first cycle repeated at the front
             for t in 0..<window {
@@ -202,7 +250,7 @@ struct AI4IEval {
         }
         let heldPath = m.folder + "/" + heldName
         var held: [Int] = []
-        for (n, line) in try readText(heldPath).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, line) in try readText(heldPath).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let s = line.trimmingCharacters(in: .whitespaces)
             if s.isEmpty { continue }
             guard let v = Int(s) else { throw EvalError(.dataFormat, heldPath, "line \(n + 1): not a UDI: \"\(s)\"") }

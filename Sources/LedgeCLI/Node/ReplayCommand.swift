@@ -31,7 +31,7 @@ enum ReplayCommand {
     static func parseCMAPSS(_ text: String, errors: inout [String]) -> [Row] {
         var rows: [Row] = []
         var lineNo = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {  // LF or CRLF
             lineNo += 1
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             if fields.isEmpty { continue }
