@@ -35,6 +35,8 @@ def load_table(path):
 
 
 def load_rul(path):
+    if not os.path.isfile(path):
+        raise TrainingError(f"{path}: file not found (set LEDGE_DATA_DIR to the shared data folder)")
     vals = []
     with open(path) as f:
         for n, line in enumerate(f, 1):

@@ -123,6 +123,28 @@ def copy_to_export(model, export, members):
     export.get_layer("rul").set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
 
 
+def check_numbers(a):
+    """Every numeric option in its range (a NaN learning rate trains garbage without a word otherwise)."""
+    import math
+    rules = [("seed", a.seed >= 0, "≥ 0"), ("batch", a.batch >= 1, "≥ 1"), ("lr", math.isfinite(a.lr) and a.lr > 0, "> 0"),
+             ("slope-scale", math.isfinite(a.slope_scale) and a.slope_scale > 0, "> 0"),
+             ("noise", math.isfinite(a.noise) and a.noise >= 0, "≥ 0"),
+             ("feature-dropout", 0 <= a.feature_dropout < 1, "in [0, 1)")]
+    for name, ok, want in rules:
+        if not ok:
+            raise TrainingError(f"--{name} {getattr(a, name.replace('-', '_'))}: must be {want}")
+
+
+def writable_dir(path):
+    """Creates the output folder up front, so a bad --out fails before the training, not after it."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        raise TrainingError(f"--out {path}: cannot create the folder ({e.strerror})") from None
+    if not os.path.isdir(path) or not os.access(path, os.W_OK):
+        raise TrainingError(f"--out {path}: not a writable folder")
+
+
 def hidden_widths(a):
     try:
         w = [int(v) for v in a.hidden.split(",") if v.strip()]
@@ -178,6 +200,7 @@ def out_of_fold(p, fold_of_window, head_fold):
 def main():
     a = parse_args()
     t0 = time.time()
+    check_numbers(a)
     tf = setup_tf(a.seed)
     train = C.load_table(os.path.join(a.data, "train_FD001.txt"))
     test = C.load_table(os.path.join(a.data, "test_FD001.txt"))
@@ -196,6 +219,8 @@ def main():
         raise TrainingError(f"--epochs {a.epochs} / --step-at {a.step_at}: expected epochs ≥ 1 and 0 ≤ step-at ≤ epochs")
     hidden_widths(a)
     feature_kinds(a)
+    if not a.screen:
+        writable_dir(a.out)
 
     # Folds by engine unit, never by row; head k never trains on fold k mod F.
     perm = np.random.default_rng(a.seed).permutation(ids)
@@ -355,7 +380,7 @@ def main():
         "params": params, "macs": macs, "ops": ops,
         "architecture": f"fixed window features per sensor ({'; '.join(FEATURE_KINDS[k] for k in feature_kinds(a))}: "
                         f"{len(feature_kinds(a)) * len(C.FEATURES)} features, one DEPTHWISE_CONV_2D), slope scale {a.slope_scale}, "
-                        f"then {K} heads FC {' → FC '.join(str(w) for w in hidden_widths(a))} "
+                        f"then {K} heads FC {' relu → FC '.join(str(w) for w in hidden_widths(a))} "
                         f"relu → FC 1, averaged in-graph (the heads' output layers merged into one FC over their "
                         f"concatenated hidden units)",
         "training": {"command": cmd, "seed": a.seed, "data": "train_FD001.txt", "heads": K, "folds": nfold,
