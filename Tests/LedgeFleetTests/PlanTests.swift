@@ -45,6 +45,10 @@ import LedgeTestSupport
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"gates\": {\"min_predictions\": -1}}", "gates.min_predictions: must be >= 0"),
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100, \"gates\": {\"max_prediction_shift\": -2}}]}", "waves[0].gates.max_prediction_shift"),
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"gates\": {\"min_predictions\": \"ten\"}}", "min_predictions"),
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100, \"gates\": {\"min_predictions\": 2.5}}]}", "waves[0].gates.min_predictions: expected a whole number"),
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"canary\": 1.5}, {\"percent\": 100}]}", "waves[0].canary: expected a whole number"),
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"max_parallel_downloads\": 1e20}", "max_parallel_downloads: expected a whole number"),
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}, {\"percent\": 100, \"gates\": {\"min_predictions\": \"x\"}}]}", "waves[1].gates.min_predictions"),
     ])
     func rejectsBadPlansNamingTheField(json: String, mention: String) {
         do {

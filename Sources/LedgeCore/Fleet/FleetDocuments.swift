@@ -208,7 +208,9 @@ public enum FleetJSON {
     /// A short readable form of a DecodingError (path and reason).
     public static func describe(_ error: Error) -> String {
         guard let d = error as? DecodingError else { return "\(error)" }
-        func path(_ c: [CodingKey]) -> String { c.isEmpty ? "(top)" : c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+        func path(_ c: [CodingKey]) -> String {  // waves[1].gates.min_predictions
+            c.isEmpty ? "(top)" : c.enumerated().map { i, k in k.intValue.map { "[\($0)]" } ?? (i == 0 ? k.stringValue : "." + k.stringValue) }.joined()
+        }
         switch d {
         case .typeMismatch(let t, let c): return "\(path(c.codingPath)): expected \(t) (\(c.debugDescription))"
         case .valueNotFound(let t, let c): return "\(path(c.codingPath)): missing \(t) value"

@@ -166,15 +166,33 @@ public struct RolloutPlan: Codable, Sendable, Equatable {
                                  "unknown key (expected one of \(allowed.joined(separator: ", ")))")
             }
         }
+        // Numbers: finite everywhere, whole where the field counts something (the decoder's own message for 2.5
+        // in a count names no field).
+        func whole(_ v: JSONValue?, _ keys: [String], _ path: String) throws(FleetError) {
+            guard case .object(let pairs)? = v else { return }
+            for (k, x) in pairs {
+                guard case .number(let n) = x else { continue }
+                let at = path.isEmpty ? k : path + "." + k
+                guard n.isFinite else { throw FleetError(.badPlan, "\(source): \(at)", "not a finite number") }
+                if keys.contains(k), n != n.rounded() || abs(n) > 1e9 {
+                    throw FleetError(.badPlan, "\(source): \(at)", "expected a whole number, got \(n)")
+                }
+            }
+        }
+        let counts = ["canary", "max_parallel_downloads", "max_activation_failures", "min_predictions"]
         try check(doc, planKeys, "")
+        try whole(doc, counts, "")
         try check(doc["gates"], gateKeys, "gates")
+        try whole(doc["gates"], counts, "gates")
         if case .array(let arts)? = doc["artifacts"] {
             for (i, a) in arts.enumerated() { try check(a, artifactKeys, "artifacts[\(i)]") }
         }
         if case .array(let waves)? = doc["waves"] {
             for (i, w) in waves.enumerated() {
                 try check(w, waveKeys, "waves[\(i)]")
+                try whole(w, counts, "waves[\(i)]")
                 try check(w["gates"], gateKeys, "waves[\(i)].gates")
+                try whole(w["gates"], counts, "waves[\(i)].gates")
             }
         }
     }
