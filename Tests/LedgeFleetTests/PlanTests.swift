@@ -47,6 +47,7 @@ import LedgeTestSupport
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"gates\": {\"min_predictions\": \"ten\"}}", "min_predictions"),
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100, \"gates\": {\"min_predictions\": 2.5}}]}", "waves[0].gates.min_predictions: expected a whole number"),
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"canary\": 1.5}, {\"percent\": 100}]}", "waves[0].canary: expected a whole number"),
+        ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"gates\": {\"max_function_error_rate\": 5}}", "max_function_error_rate: is a fraction"),
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}], \"max_parallel_downloads\": 1e20}", "max_parallel_downloads: expected a whole number"),
         ("{\"name\": \"x\", \"artifacts\": [{\"name\": \"a\", \"version\": \"1.0.0\"}], \"waves\": [{\"percent\": 100}, {\"percent\": 100, \"gates\": {\"min_predictions\": \"x\"}}]}", "waves[1].gates.min_predictions"),
     ])

@@ -60,6 +60,7 @@ extension HealthGates {
         let reals: [(String, Double?)] = [("max_function_error_rate", maxFunctionErrorRate), ("max_inference_p99_ms", maxInferenceP99Ms),
                                           ("max_prediction_shift", maxPredictionShift), ("min_prediction_std", minPredictionStd)]
         for (k, v) in reals { if let v, !(v >= 0 && v.isFinite) { throw bad("\(field).\(k)", "must be a number >= 0, got \(v)") } }
+        if let r = maxFunctionErrorRate, r > 1 { throw bad("\(field).max_function_error_rate", "is a fraction of invocations: must be <= 1, got \(r)") }
     }
 }
 
