@@ -124,6 +124,25 @@ import LedgeTestSupport
         }
     }
 
+    @Test func modelManifestValuesFunctionsReadAreTyped() throws {
+        let src = Self.repo + "/models/cmapss-rul"
+        let text = try String(contentsOfFile: src + "/manifest.json", encoding: .utf8)
+        for (from, to, key) in [("\"scale\": 125.0", "\"scale\": \"125\"", "output_transform.scale"),
+                                ("\"scale\": 125.0", "\"scale\": 0", "output_transform.scale"),
+                                ("\"window\": 30,", "\"window\": 30.5,", "window")] {
+            #expect(text.contains(from), "the committed manifest changed its layout: \(from)")
+            let dir = try TestPaths.scratch("manifest")
+            try text.replacingOccurrences(of: from, with: to).write(toFile: dir.path + "/manifest.json", atomically: true, encoding: .utf8)
+            try FileManager.default.copyItem(atPath: src + "/model.tflite", toPath: dir.path + "/model.tflite")
+            var message = ""
+            do throws(ConfigError) {
+                _ = try ModelManifest.load(path: dir.path, name: "cmapss-rul")
+                Issue.record("accepted \(to)")
+            } catch { message = error.description }
+            #expect(message.contains(key), "\(message)")
+        }
+    }
+
     @Test func missingModuleIsReportedAndNodeStillStarts() throws {
         let broker = try TestBroker()
         let data = try TestPaths.scratch("node")

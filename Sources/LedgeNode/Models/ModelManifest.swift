@@ -46,6 +46,18 @@ public struct ModelManifest: Sendable {
                 throw norm.fail(.invalidValue, "mean (\(mean.count)), std (\(std.count)) and features (\(features.count)) differ in length")
             }
         }
+        // What functions read from the manifest must have the right type when present (a function would
+        // otherwise fall back to its defaults and publish in the wrong units without a word).
+        _ = try root.optional("window")?.int(in: 1...1_000_000)
+        if let t = try root.optional("output_transform") {
+            if let s = try t.optional("scale") {
+                let v = try s.double()
+                guard v != 0, v.isFinite else { throw s.fail(.invalidValue, "must be a finite number other than 0") }
+            }
+            if let o = try t.optional("offset") {
+                guard (try o.double()).isFinite else { throw o.fail(.invalidValue, "must be a finite number") }
+            }
+        }
         return ModelManifest(name: try root.optional("name")?.string() ?? name, version: version, modelFile: modelFile,
                              features: features, mean: mean, std: std, document: root.value)
     }
