@@ -177,7 +177,7 @@ import LedgeTestSupport
         expectManifestError(try folder { m in m["target_cap"] = -1 }, "target_cap")
         expectManifestError(try folder { m in m["window"] = 30.5 }, "window")
         expectManifestError(try folder { m in m.removeValue(forKey: "version") }, "version")
-        expectManifestError(try folder { m in m["normalization"] = (m["normalization"] as? [String: Any] ?? [:]).merging(["kind": "minmax"]) { $1 } }, "normalization.kind")
+        expectManifestError(try folder { m in m["normalization"] = (m["normalization"] as? [String: Any] ?? [:]).merging(["kind": "minmax"]) { $1 } }, "zscore")
         var flipped = model
         flipped[5000] ^= 1
         expectManifestError(try folder({ _ in }, model: flipped), "sha256")

@@ -152,6 +152,29 @@ def histogram(values, bins=20):
     return [float(e) for e in edges], [int(c) for c in counts]
 
 
+def feature_stats(names, raw):
+    """Per input column of `raw` (rows, len(names)), in raw units: mean, std, min, max and a histogram, as the
+    manifest's `feature_stats` (what the node's drift watch compares live inputs with)."""
+    out = []
+    for j, name in enumerate(names):
+        col = raw[:, j]
+        edges, counts = histogram(col)
+        out.append({"name": name, "mean": float(col.mean()), "std": float(col.std()), "min": float(col.min()),
+                    "max": float(col.max()), "bins": edges, "counts": counts})
+    return out
+
+
+def write_outputs(a, tfl, metrics, params, macs, seconds):
+    """Writes `--report` (when asked) and the model file into `--out`."""
+    import os
+    if a.report:
+        write_json(a.report, {"args": {k: v for k, v in vars(a).items() if k not in ("data", "out", "report")},
+                              "metrics": metrics, "params": params, "macs": macs, "bytes": len(tfl), "seconds": seconds})
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "model.tflite"), "wb") as f:
+        f.write(tfl)
+
+
 def write_json(path, obj):
     with open(path, "w") as f:
         json.dump(obj, f, indent=2)

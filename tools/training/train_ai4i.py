@@ -19,8 +19,8 @@ import time
 import numpy as np
 
 from . import ai4i as A
-from .common import (TrainingError, check_ops, convert_int8, count_macs, histogram, interpreter, log, normalize_f32, rounded,
-                     run_int8, setup_tf, sha256_hex, tensor_spec, write_json, training_command)
+from .common import (TrainingError, check_ops, convert_int8, count_macs, feature_stats, interpreter, log, normalize_f32, rounded,
+                     run_int8, setup_tf, sha256_hex, tensor_spec, write_json, write_outputs, training_command)
 
 
 def build_parser():
@@ -201,20 +201,11 @@ def main():
                "evaluated_on": f"held-out split: {len(te)} rows ({int(y[te].sum())} failures); float = the trees "
                                "(scikit-learn), int8 = the compiled TFLite model with LiteRT reference kernels; a row "
                                "is a failure when the probability ≥ threshold"}
-    if a.report:
-        write_json(a.report, {"args": {k: v for k, v in vars(a).items() if k not in ("data", "out", "report")},
-                              "metrics": metrics, "params": params, "macs": macs, "bytes": len(tfl), "seconds": seconds})
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "model.tflite"), "wb") as f:
-        f.write(tfl)
+    write_outputs(a, tfl, metrics, params, macs, seconds)
     held = "".join(f"{int(v)}\n" for v in udi[te])
     with open(os.path.join(a.out, "heldout-udi.txt"), "w") as f:
         f.write(held)
-    stats = []
-    for j, name in enumerate(A.FEATURES):
-        edges, counts = histogram(raw[tr, j])
-        stats.append({"name": name, "mean": float(raw[tr, j].mean()), "std": float(raw[tr, j].std()),
-                      "min": float(raw[tr, j].min()), "max": float(raw[tr, j].max()), "bins": edges, "counts": counts})
+    stats = feature_stats(A.FEATURES, raw[tr])
     cmd = training_command("tools/train-ai4i", build_parser(), a, ("data", "out", "report"))
     manifest = {
         "name": "ai4i-failure", "version": a.version, "kind": "model", "task": "binary-classification",

@@ -17,8 +17,8 @@ import time
 import numpy as np
 
 from . import cmapss as C
-from .common import (TrainingError, check_ops, convert_int8, count_macs, histogram, interpreter, log, normalize_f32, rounded,
-                     run_int8, setup_tf, sha256_hex, tensor_spec, write_json, training_command)
+from .common import (TrainingError, check_ops, convert_int8, count_macs, feature_stats, interpreter, log, normalize_f32, rounded,
+                     run_int8, setup_tf, sha256_hex, tensor_spec, write_json, write_outputs, training_command)
 
 
 def build_parser():
@@ -346,18 +346,7 @@ def main():
                               "folds": folds},
                "evaluated_on": "test_FD001.txt last cycle of each of 100 engines (edge-padded to 30 cycles), "
                                "RUL_FD001.txt capped at 125; int8 with LiteRT reference kernels"}
-    if a.report:
-        write_json(a.report, {"args": {k: v for k, v in vars(a).items() if k not in ("data", "out", "report")},
-                              "metrics": metrics, "params": params, "macs": macs, "bytes": len(tfl), "seconds": seconds})
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "model.tflite"), "wb") as f:
-        f.write(tfl)
-    feature_stats = []
-    for j, name in enumerate(C.FEATURES):
-        edges, counts = histogram(raw[:, j])
-        feature_stats.append({"name": name, "mean": float(raw[:, j].mean()), "std": float(raw[:, j].std()),
-                              "min": float(raw[:, j].min()), "max": float(raw[:, j].max()),
-                              "bins": edges, "counts": counts})
+    write_outputs(a, tfl, metrics, params, macs, seconds)
     manifest = {
         "name": "cmapss-rul", "version": a.version, "kind": "model", "task": "regression",
         "description": "Remaining useful life (cycles, capped at 125) of a C-MAPSS FD001 turbofan engine "
@@ -375,7 +364,7 @@ def main():
                           "mean": [float(v) for v in centre], "std": [float(v) for v in span]},
         "output_transform": {"scale": C.CAP, "offset": 0.0, "formula": "rul = output × scale + offset"},
         "target_cap": int(C.CAP),
-        "feature_stats": feature_stats,
+        "feature_stats": feature_stats(C.FEATURES, raw),
         "metrics": metrics,
         "params": params, "macs": macs, "ops": ops,
         "architecture": f"fixed window features per sensor ({'; '.join(FEATURE_KINDS[k] for k in feature_kinds(a))}: "

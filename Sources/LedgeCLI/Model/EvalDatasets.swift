@@ -4,6 +4,7 @@
 import Foundation
 import LedgeCore
 import LedgeML
+import LedgeNode
 
 /// Why an evaluation could not run: which file, what was wrong.
 struct EvalError: Error, CustomStringConvertible {
@@ -36,6 +37,11 @@ struct EvalModel {
             throw EvalError(.manifest, manifestPath, "not a JSON object")
         }
         manifest = dict
+        // The node's own manifest rules first (normalisation, window, output transform, model file), so eval
+        // accepts exactly what a node would run.
+        do throws(ConfigError) { _ = try ModelManifest.load(path: folder, name: (folder as NSString).lastPathComponent) } catch {
+            throw EvalError(.manifest, manifestPath, error.key.isEmpty ? error.message : "\(error.key): \(error.message)")
+        }
         for key in ["name", "version"] where !((dict[key] as? String).map { !$0.isEmpty } ?? false) {
             throw EvalError(.manifest, manifestPath, "\(key): expected a non-empty string")
         }
@@ -140,23 +146,15 @@ struct CMAPSSEval {
             throw EvalError(.manifest, m.manifestPath, "model \"\(m.name)\" is not a windowed C-MAPSS model (no \"window\"); --cmapss needs one")
         }
         let features = try m.strings("features")
-        let window = try m.integer("window", min: 1)
-        guard (m.value("normalization.kind") as? String) == "zscore" else {
-            throw EvalError(.manifest, m.manifestPath, "normalization.kind: expected \"zscore\" ((x − mean) / std), found "
-                            + "\(m.value("normalization.kind").map { "\($0)" } ?? "nothing")")
-        }
+        let window = Int(try m.number("window"))  // a whole number ≥ 1: checked by ModelManifest.load
         let mean = try m.numbers("normalization.mean", count: features.count)
         let std = try m.numbers("normalization.std", count: features.count)
         let scale = try m.number("output_transform.scale")
         let offset = try m.number("output_transform.offset")
         let cap = Double(try m.integer("target_cap", min: 1))
-        guard scale != 0 else { throw EvalError(.manifest, m.manifestPath, "output_transform.scale: must not be 0") }
-        guard window >= 1, window * features.count == m.model.inputCount else {
+        guard window * features.count == m.model.inputCount else {
             throw EvalError(.manifest, m.manifestPath, "window \(window) × \(features.count) features does not match "
                             + "the model's \(m.model.inputCount) inputs")
-        }
-        if let bad = std.firstIndex(where: { !($0 > 0) }) {
-            throw EvalError(.manifest, m.manifestPath, "normalization.std[\(bad)] must be positive")
         }
         var columns: [Int] = []
         for f in features {

@@ -183,15 +183,15 @@ public final class RolloutEngine: @unchecked Sendable {
             setMessage(&r, "wave \(r.wave + 1) soaking for \(Int(r.plan.waves[r.wave].soakSeconds)) s", now: now)
             try store.updateRollout(r)
         }
-        let soakMs = r.plan.waves[r.wave].soakSeconds * 1000
+        let soakSeconds = r.plan.waves[r.wave].soakSeconds
         let soaked = Double(now - (r.soakStartedMs ?? now))
-        guard soaked >= soakMs else { return }
+        guard soaked >= soakSeconds * 1000 else { return }
         // Judge the gates on the nodes that run the new version.
         let nodes = Dictionary(uniqueKeysWithValues: try store.nodes().map { ($0.id, $0) })
         let healths = waveNow.filter { $0.state == .succeeded }.compactMap { nodes[$0.node]?.reported?.health }
         // The prediction shift needs enough predictions on every node of the wave: keep soaking (bounded).
         if gates.maxPredictionShift != nil, let need = gates.minPredictions, need > 0, let have = PredictionStats.fewest(healths),
-           have < need, soaked < HealthGates.predictionWait(soakSeconds: r.plan.waves[r.wave].soakSeconds) * 1000 {
+           have < need, soaked < HealthGates.predictionWait(soakSeconds: soakSeconds) * 1000 {
             let m = "wave \(r.wave + 1) soaking: \(have) of \(need) predictions on its slowest node before the shift is judged"
             if r.message != m { setMessage(&r, m, now: now); try store.updateRollout(r) }
             return

@@ -158,42 +158,36 @@ public struct RolloutPlan: Codable, Sendable, Equatable {
     static let gateKeys = ["max_activation_failures", "max_function_error_rate", "max_inference_p99_ms", "max_prediction_shift",
                            "min_prediction_std", "min_predictions"]
 
-    /// Names the first key the plan format does not know, with its path (e.g. `waves[1].gates.max_errros`).
+    /// Fields that count something: whole numbers.
+    static let countKeys: Set<String> = ["canary", "max_parallel_downloads", "max_activation_failures", "min_predictions"]
+
+    /// Names the first key the plan format does not know, with its path (e.g. `waves[1].gates.max_errros`), and
+    /// the first number that is not finite or not whole where it counts something (the decoder's own message for
+    /// 2.5 in a count names no field).
     static func checkKeys(_ doc: JSONValue, source: String) throws(FleetError) {
         func check(_ v: JSONValue?, _ allowed: [String], _ path: String) throws(FleetError) {
             guard case .object(let pairs)? = v else { return }
-            for (k, _) in pairs where !allowed.contains(k) {
-                throw FleetError(.badPlan, "\(source): \(path.isEmpty ? k : path + "." + k)",
-                                 "unknown key (expected one of \(allowed.joined(separator: ", ")))")
-            }
-        }
-        // Numbers: finite everywhere, whole where the field counts something (the decoder's own message for 2.5
-        // in a count names no field).
-        func whole(_ v: JSONValue?, _ keys: [String], _ path: String) throws(FleetError) {
-            guard case .object(let pairs)? = v else { return }
             for (k, x) in pairs {
-                guard case .number(let n) = x else { continue }
                 let at = path.isEmpty ? k : path + "." + k
+                guard allowed.contains(k) else {
+                    throw FleetError(.badPlan, "\(source): \(at)", "unknown key (expected one of \(allowed.joined(separator: ", ")))")
+                }
+                guard case .number(let n) = x else { continue }
                 guard n.isFinite else { throw FleetError(.badPlan, "\(source): \(at)", "not a finite number") }
-                if keys.contains(k), n != n.rounded() || abs(n) > 1e9 {
+                if countKeys.contains(k), n != n.rounded() || abs(n) > 1e9 {
                     throw FleetError(.badPlan, "\(source): \(at)", "expected a whole number, got \(n)")
                 }
             }
         }
-        let counts = ["canary", "max_parallel_downloads", "max_activation_failures", "min_predictions"]
         try check(doc, planKeys, "")
-        try whole(doc, counts, "")
         try check(doc["gates"], gateKeys, "gates")
-        try whole(doc["gates"], counts, "gates")
         if case .array(let arts)? = doc["artifacts"] {
             for (i, a) in arts.enumerated() { try check(a, artifactKeys, "artifacts[\(i)]") }
         }
         if case .array(let waves)? = doc["waves"] {
             for (i, w) in waves.enumerated() {
                 try check(w, waveKeys, "waves[\(i)]")
-                try whole(w, counts, "waves[\(i)]")
                 try check(w["gates"], gateKeys, "waves[\(i)].gates")
-                try whole(w["gates"], counts, "waves[\(i)].gates")
             }
         }
     }

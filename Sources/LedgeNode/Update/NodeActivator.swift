@@ -176,16 +176,18 @@ final class NodeActivator: ArtifactActivator, ArtifactSmokeTester, @unchecked Se
             h.invocations += max(0, c.0 - b.0)
             h.functionErrors += max(0, c.1 - b.1)
         }
+        var counts: [String: Int] = [:]
         for (name, m) in lock.withLock({ models }) {
             let r = m.recentHealth()
+            counts[name] = r.samples
             h.inferences += r.count
             if let p = r.p99Ms { h.inferenceP99Ms = max(h.inferenceP99Ms ?? 0, p) }
             if let mean = r.mean, let std = r.std {
                 h.predictionMean[name] = mean
                 h.predictionStd[name] = std
             }
-            h.predictionCount = (h.predictionCount ?? [:]).merging([name: r.samples]) { $1 }
         }
+        h.predictionCount = counts
         return h
     }
 
