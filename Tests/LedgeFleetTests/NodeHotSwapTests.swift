@@ -17,12 +17,9 @@ import LedgeTestSupport
     static func compileProbe(into dir: URL) throws -> String {
         let src = TestPaths.repoRoot.appendingPathComponent("Tests/LedgeFleetTests/Fixtures/swap_probe.c").path
         let out = dir.appendingPathComponent("swap_probe.wasm").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/opt/swift/usr/bin/clang")
-        p.arguments = ["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-Wl,-z,stack-size=16384", "-o", out, src]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw UpdateError(.install, src, "clang failed (\(p.terminationStatus))") }
+        let (status, text) = try Tool.capture("/opt/swift/usr/bin/clang",
+                                              ["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-Wl,-z,stack-size=16384", "-o", out, src])
+        guard status == 0 else { throw UpdateError(.install, src, "clang failed (\(status)): \(text)") }
         return out
     }
 

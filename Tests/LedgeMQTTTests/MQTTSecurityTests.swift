@@ -60,18 +60,10 @@ final class SecureBroker: @unchecked Sendable {
 
     /// Runs a setup tool (openssl, mosquitto_passwd) to completion; throws with its output on failure.
     private func run(_ exe: String, _ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 {
+        let (status, text) = try Tool.capture(exe, args)
+        if status != 0 {
             struct ToolFailed: Error, CustomStringConvertible { let description: String }
-            throw ToolFailed(description: "\(exe) \(args.joined(separator: " ")) failed: \(String(decoding: data, as: UTF8.self))")
+            throw ToolFailed(description: "\(exe) \(args.joined(separator: " ")) failed: \(text)")
         }
     }
 

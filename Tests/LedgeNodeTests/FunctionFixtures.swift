@@ -48,12 +48,8 @@ enum FunctionFixtures {
     }
 
     static func wat2wasm(_ src: String, _ dst: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/wat2wasm")
-        p.arguments = [src, "-o", dst]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw BuildError(message: "wat2wasm \(src) failed (apt-get install wabt)") }
+        let (status, text) = try Tool.capture("/usr/bin/wat2wasm", [src, "-o", dst])
+        guard status == 0 else { throw BuildError(message: "wat2wasm \(src) failed (apt-get install wabt): \(text)") }
     }
 
     /// A function config for a fixture with test-sized limits.

@@ -28,26 +28,13 @@ struct BenchProgramTests {
     static let built: Result<URL, WASIFixture.CompileError> = {
         do {
             let dir = try TestPaths.scratch("wasm-bench-programs")
-            let out = try capture(suiteDir.appendingPathComponent("build.sh").path, [dir.path])
+            let out = try Tool.capture(suiteDir.appendingPathComponent("build.sh").path, [dir.path])
             guard out.status == 0 else { return .failure(.init(description: "build.sh failed: \(out.text)")) }
             return .success(dir)
         } catch {
             return .failure(.init(description: "build.sh could not run: \(error)"))
         }
     }()
-
-    static func capture(_ exe: String, _ args: [String]) throws -> (status: Int32, text: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
 
     @Test("the list names the six C programs and the Embedded Swift one")
     func list() {
@@ -58,7 +45,7 @@ struct BenchProgramTests {
     @Test("checksum in Ledge equals native", arguments: programs())
     func sameChecksum(_ p: Program) throws {
         let dir = try Self.built.get()
-        let native = try Self.capture(dir.appendingPathComponent("\(p.name).native").path, [p.testArg])
+        let native = try Tool.capture(dir.appendingPathComponent("\(p.name).native").path, [p.testArg])
         #expect(native.status == 0)
         let expected = native.text.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(expected.hasPrefix("\(p.name) checksum "), "native output: \(native.text)")

@@ -11,17 +11,8 @@ func assemble(_ wat: String) throws -> [UInt8] {
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("m.wat"), output = dir.appendingPathComponent("m.wasm")
     try wat.write(to: input, atomically: true, encoding: .utf8)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/wat2wasm")
-    p.arguments = [input.path, "-o", output.path]
-    let errors = Pipe()
-    p.standardError = errors
-    try p.run()
-    let text = errors.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw WASIFixture.CompileError(description: "wat2wasm: \(String(decoding: text, as: UTF8.self))")
-    }
+    let (status, text) = try Tool.capture("/usr/bin/wat2wasm", [input.path, "-o", output.path])
+    guard status == 0 else { throw WASIFixture.CompileError(description: "wat2wasm: \(text)") }
     return Array(try Data(contentsOf: output))
 }
 

@@ -17,22 +17,12 @@ enum WASIFixture {
         let dir = try TestPaths.scratch("wasi-\(name)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let output = dir.appendingPathComponent("\(name).wasm")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: clang)
-        p.arguments = [
+        let (status, text) = try Tool.capture(clang, [
             "--target=wasm32-wasi", "-nostdlibinc", "-isystem", "/usr/include/wasm32-wasi", "-O2", "-Wall", "-Werror",
             "-nostdlib", "/usr/lib/wasm32-wasi/crt1-command.o", "-L/usr/lib/wasm32-wasi", "-lc",
             "-Wl,--strip-all", source.path, "-o", output.path,
-        ]
-        let errors = Pipe()
-        p.standardError = errors
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let text = errors.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw CompileError(description: "clang failed on \(name).c: \(String(decoding: text, as: UTF8.self))")
-        }
+        ])
+        guard status == 0 else { throw CompileError(description: "clang failed on \(name).c: \(text)") }
         return Array(try Data(contentsOf: output))
     }
 }
